@@ -1,0 +1,156 @@
+"""A validated case: typed tables plus settings, ready for derivation.
+
+:func:`load_case` is the one door in: it reads the tables, runs every check
+of :mod:`footprint.validate` and the cross-table checks here, and raises one
+:class:`~footprint.errors.InputError` listing every problem found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from footprint import settings as settings_mod
+from footprint.duties import match_duties
+from footprint.errors import InputError, Problems
+from footprint.io.tables import RawTable, read_tables
+from footprint.validate import ROW, validate_tables
+
+
+@dataclass
+class Case:
+    """A validated case.
+
+    ``tables`` maps table name to a typed DataFrame (schema columns, defaults
+    filled, plus ``_row``, the row number in the source file). ``sources``
+    maps table name to the file or sheet it came from, for messages.
+    ``settings`` holds every setting of SPEC section 4 after overrides.
+    """
+
+    name: str
+    tables: dict[str, pd.DataFrame]
+    settings: dict[str, object]
+    sources: dict[str, str] = field(default_factory=dict)
+    input_hash: str = ""
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    def with_settings(self, overrides: Mapping[str, object] | None, origin: str = "settings") -> "Case":
+        """A copy with settings overridden; values may be text (parsed and checked)."""
+        if not overrides:
+            return self
+        problems = Problems()
+        values = dict(self.settings)
+        for key, value in overrides.items():
+            try:
+                values[key] = settings_mod.parse_setting(key, value)
+            except ValueError as exc:
+                problems.add(f"{origin} {key}", str(exc))
+        for text in settings_mod.check_consistency(values):
+            problems.add(origin, text)
+        problems.raise_if_any()
+        return replace(self, settings=values)
+
+
+def _hash_tables(raw: dict[str, RawTable]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(raw):
+        digest.update(name.encode())
+        digest.update(raw[name].frame.to_csv(index=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def _check_coordinates(problems: Problems, tables: dict, sources: dict) -> None:
+    """Sites and zones need lat and lon unless every lane they take part in is listed.
+
+    With a ``modes`` table every site × zone × mode lane exists; a lane whose
+    site or zone has no coordinates must then be listed in ``lanes`` with a
+    ``distance_km`` or ``allowed = false``.
+    """
+    sites, zones, modes, lanes = (tables.get(n) for n in ("sites", "zones", "modes", "lanes"))
+    for name, frame in (("sites", sites), ("zones", zones)):
+        if frame is None or "lat" not in frame:
+            continue
+        half = frame["lat"].isna() != frame["lon"].isna()
+        for _, row in frame[half].iterrows():
+            col = "lat" if np.isnan(row["lat"]) else "lon"
+            problems.add(f"{sources[name]} row {row[ROW]}, column {col}", "give both lat and lon, or neither")
+    if modes is None or sites is None or zones is None or modes.empty:
+        return
+    active = sites[sites["status"] != "closed"]
+    no_site = active[active["lat"].isna() | active["lon"].isna()]
+    no_zone = zones[zones["lat"].isna() | zones["lon"].isna()]
+    if no_site.empty and no_zone.empty:
+        return
+    covered = set()
+    if lanes is not None and not lanes.empty:
+        ok = lanes[lanes["distance_km"].notna() | ~lanes["allowed"]]
+        covered = set(zip(ok["site"], ok["zone"], ok["mode"]))
+    mode_ids = list(modes["mode"])
+    for name, frame, others, other_ids in (("sites", no_site, "zones", list(zones["zone"])),
+                                           ("zones", no_zone, "sites", list(active["site"]))):
+        for _, row in frame.iterrows():
+            ident = row[name[:-1]]
+            missing = []
+            for other in other_ids:
+                for mode in mode_ids:
+                    lane = (ident, other, mode) if name == "sites" else (other, ident, mode)
+                    if lane not in covered:
+                        missing.append(lane)
+            if missing:
+                s, k, m = missing[0]
+                problems.add(f"{sources[name]} row {row[ROW]}, column lat",
+                             f"no coordinates, and {len(missing)} of its lanes are not listed in lanes "
+                             f"with distance_km (e.g. site {s} to zone {k} by {m})")
+
+
+def _check_lanes_without_modes(problems: Problems, tables: dict, sources: dict) -> None:
+    """Without a modes table, each listed lane must carry its own cost and transit time."""
+    lanes = tables.get("lanes")
+    if "modes" in tables or lanes is None:
+        return
+    for col in ("cost_per_unit", "transit_days"):
+        for _, row in lanes[lanes[col].isna() & lanes["allowed"]].head(20).iterrows():
+            problems.add(f"{sources['lanes']} row {row[ROW]}, column {col}",
+                         "missing value: without a modes table every lane needs cost_per_unit and transit_days")
+
+
+def _check_duty_ties(problems: Problems, tables: dict, sources: dict) -> None:
+    duties = tables.get("duties")
+    if duties is None or duties.empty or "sites" not in tables or "zones" not in tables or "products" not in tables:
+        return
+    _, ties = match_duties(duties, tables.get("country_groups"),
+                           sorted(set(tables["products"]["duty_class"])),
+                           sorted(set(tables["sites"]["country"])), sorted(set(tables["zones"]["country"])))
+    for cls, origin, dest, rows in ties[:20]:
+        problems.add(f"{sources['duties']} row {rows[1]}",
+                     f"ambiguous duty: rows {', '.join(map(str, rows))} match duty class {cls} from {origin} "
+                     f"to {dest} equally specifically; make one more specific or remove one")
+
+
+def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping[str, object] | None = None,
+              name: str | None = None) -> Case:
+    """Read and validate a case.
+
+    ``source`` is a folder of CSV files, an ``.xlsx`` workbook, or a mapping of
+    table name to DataFrame. ``settings`` overrides the case's settings table.
+    Raises :class:`InputError` listing every problem found.
+    """
+    case_name, raw = read_tables(source)
+    container = str(source) if not isinstance(source, Mapping) else "case"
+    problems = Problems()
+    typed, case_settings = validate_tables(raw, container, problems)
+    sources = {n: r.source for n, r in raw.items()}
+    if not problems:
+        _check_coordinates(problems, typed, sources)
+        _check_lanes_without_modes(problems, typed, sources)
+        _check_duty_ties(problems, typed, sources)
+    problems.raise_if_any()
+    case = Case(name or case_name, typed, case_settings, sources, _hash_tables(raw))
+    return case.with_settings(settings)

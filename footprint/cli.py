@@ -1,0 +1,157 @@
+"""The command line: a thin layer that parses, calls the Python API and prints.
+
+Exit status: 0 a plan was found; 1 no feasible plan (or none found in time);
+2 invalid input (one line per problem on standard error, no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from footprint.errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Design the manufacturing footprint of a distributed production network.")
+out_console = Console()
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_PLAN, EXIT_NO_PLAN, EXIT_INVALID = 0, 1, 2
+
+
+def _fail_invalid(error: InputError) -> None:
+    for line in error.problems:
+        err_console.print(line, markup=False)
+    err_console.print(f"invalid input: {len(error.problems)} problem(s) found", markup=False)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _parse_sets(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    problems = []
+    for pair in pairs:
+        if "=" not in pair:
+            problems.append(f"--set {pair}: expected KEY=VALUE")
+            continue
+        key, value = pair.split("=", 1)
+        values[key.strip()] = value.strip()
+    if problems:
+        raise InputError(problems)
+    return values
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def print_summary(result) -> None:
+    """A short, readable plan summary for the terminal."""
+    cur = result.settings.get("currency", "")
+    gap = "" if result.mip_gap is None else f", gap {result.mip_gap:.4%}"
+    out_console.print(f"[bold]{result.case_name}[/]: {result.status}, total cost "
+                      f"{_money(result.objective)} {cur}/year{gap}")
+    sites = result.tables["sites"]
+    opened = sites[sites["open"]]
+    table = Table(title="Open sites", show_lines=False)
+    for col in ("site", "country", "tier", "printers", "units made", "utilisation", f"cost ({cur}/yr)"):
+        table.add_column(col, justify="right" if col not in ("site", "country", "tier") else "left")
+    for _, row in opened.iterrows():
+        table.add_row(str(row["site"]), str(row["country"]), str(row["tier"]), str(int(row["printers"])),
+                      f"{row['units_made']:,.0f}", f"{row['utilisation']:.0%}", _money(row["total"]))
+    out_console.print(table)
+    prod = result.tables["production"]
+    if not prod.empty:
+        where = prod.groupby("product").apply(
+            lambda g: ", ".join(f"{s} ({t}, {u:,.0f})" for s, t, u in zip(g["site"], g["technology"], g["units"])),
+            include_groups=False)
+        made = Table(title="Where each product is made")
+        made.add_column("product")
+        made.add_column("site (technology, units/yr)")
+        for product, text in where.items():
+            made.add_row(str(product), text)
+        out_console.print(made)
+    costs = Table(title=f"Cost breakdown ({cur}/year)")
+    costs.add_column("term")
+    costs.add_column("cost", justify="right")
+    for term, value in result.costs.items():
+        if abs(value) > 0.005:
+            costs.add_row(term, _money(value))
+    costs.add_row("[bold]total[/]", f"[bold]{_money(result.objective)}[/]")
+    out_console.print(costs)
+    k = result.kpis
+    lead = "n/a" if k.get("mean_lead_time_days") is None else f"{k['mean_lead_time_days']:.2f} days"
+    out_console.print(f"served {k['units_served']:,.0f} of {k['units_demanded']:,.0f} units, "
+                      f"on time {k['on_time_share']:.1%}, mean lead time {lead}, CO2 {k['co2_tonnes']:,.1f} t")
+    for line in result.messages:
+        out_console.print(line, markup=False)
+
+
+@app.command()
+def solve(
+    case: Path = typer.Argument(..., help="case folder, .xlsx workbook or .toml scenario"),
+    out: Optional[Path] = typer.Option(None, "--out", help="results folder (default results/<case name>)"),
+    set_: List[str] = typer.Option([], "--set", help="override a setting, KEY=VALUE (repeatable)"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit, seconds"),
+    gap: Optional[float] = typer.Option(None, "--gap", help="relative MIP gap to stop at"),
+    quiet: bool = typer.Option(False, "--quiet", help="print only the status line"),
+) -> None:
+    """Validate, solve and write the plan (summary.json and result tables)."""
+    from footprint.api import solve_case
+    from footprint.report.folder import check_output_folder, write_results
+
+    try:
+        overrides = _parse_sets(set_)
+        if time_limit is not None:
+            overrides["time_limit_s"] = time_limit
+        if gap is not None:
+            overrides["mip_gap"] = gap
+        from footprint.case import load_case
+        loaded = load_case(case, settings=overrides)
+        target = out if out is not None else Path("results") / loaded.name
+        check_output_folder(target)
+        result = solve_case(loaded)
+    except InputError as error:
+        _fail_invalid(error)
+        return
+    if not result.has_plan:
+        err_console.print(f"{result.status}: no feasible plan for {result.case_name}", markup=False)
+        for line in result.messages:
+            err_console.print(line, markup=False)
+        raise typer.Exit(EXIT_NO_PLAN)
+    try:
+        write_results(result, target)
+    except InputError as error:
+        _fail_invalid(error)
+    if quiet:
+        out_console.print(f"{result.case_name}: {result.status}, objective {result.objective:.6f}")
+    else:
+        print_summary(result)
+    out_console.print(f"results written to {target}")
+
+
+@app.command()
+def validate(case: Path = typer.Argument(..., help="case folder, .xlsx workbook or .toml scenario")) -> None:
+    """Check the case and report every problem found; solves nothing."""
+    from footprint.case import load_case
+
+    try:
+        loaded = load_case(case)
+    except InputError as error:
+        _fail_invalid(error)
+        return
+    counts = ", ".join(f"{len(t)} {name}" for name, t in loaded.tables.items() if name != "settings")
+    out_console.print(f"{loaded.name}: valid ({counts})", markup=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)

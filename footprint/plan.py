@@ -1,0 +1,158 @@
+"""Results as tidy tables whose cost terms sum to the objective (SPEC section 6).
+
+Every table is keyed by readable ids, rows below ``TOLERANCE`` are dropped,
+and rows are sorted by their ids so that outputs are stable between runs.
+Site rows carry every cost term that belongs to a site (transport, duties,
+lateness and carbon of the flows leaving it); unmet-demand penalties belong
+to zones. So Σ sites.total + Σ unmet.penalty_cost = the objective.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from footprint.derive import ModelData
+from footprint.model.costs import COST_TERMS
+
+TOLERANCE = 1e-6  # units, printers or hours below this are reported as zero
+
+
+def _values(var, n: int) -> np.ndarray:
+    if n == 0:
+        return np.zeros(0)
+    out = np.array([var[i].value if var[i].value is not None else 0.0 for i in range(n)], dtype=float)
+    out[np.abs(out) < TOLERANCE] = 0.0
+    return out
+
+
+def _integral(values: np.ndarray) -> np.ndarray:
+    return np.round(values)
+
+
+def extract_plan(m: pyo.ConcreteModel, data: ModelData) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Read the solution into tidy tables and cost terms (currency/year)."""
+    carbon = float(data.settings["carbon_price"]) / 1000.0
+    oi, st, mk, tl, sh, dm = data.open_index, data.site_tech, data.make, data.tooling, data.ship, data.demand
+    opened = _integral(_values(m.Open, len(oi)))
+    printers = _integral(_values(m.Printers, len(st)))
+    make = _values(m.Make, len(mk))
+    tooled = _integral(_values(m.Tooled, len(tl)))
+    ship = _values(m.Ship, len(sh))
+    unmet = np.zeros(len(dm))
+    for d in m.UNMET:
+        value = m.Unmet[d].value or 0.0
+        unmet[d] = value if abs(value) >= TOLERANCE else 0.0
+
+    # production.csv: site × tier × product × technology
+    prod = mk[["site", "tier", "product", "technology"]].assign(
+        units=make, hours=make * mk["hours_per_unit"], production_cost=make * mk["production_cost"],
+        co2_kg=make * mk["co2_kg_per_unit"])
+    setup = tl[["site", "product", "technology"]].assign(setup_cost=tooled * tl["setup_cost"])
+    prod = prod[prod["units"] > 0]
+    prod = prod.merge(setup, on=["site", "product", "technology"], how="left")
+    prod["setup_cost"] = prod["setup_cost"].fillna(0.0)
+    # A tooling paid without production cannot be optimal with setup_cost > 0, but
+    # keep its cost visible if the solver returns one within tolerance.
+    idle_setup = setup[(setup["setup_cost"] > 0) & ~setup.set_index(["site", "product", "technology"]).index.isin(
+        prod.set_index(["site", "product", "technology"]).index)]
+    production = prod.sort_values(["site", "product", "technology", "tier"]).reset_index(drop=True)
+
+    # flows.csv
+    flows = sh[["site", "zone", "product", "mode", "distance_km", "lead_time_days", "target_days", "on_time"]].assign(
+        units=ship, transport_cost=ship * sh["transport_cost"], duty_cost=ship * sh["duty_cost"],
+        lateness_cost=ship * sh["lateness_cost"], co2_kg=ship * sh["co2_kg"])
+    flows = flows[flows["units"] > 0]
+    flows = flows[["site", "zone", "product", "mode", "units", "distance_km", "lead_time_days", "target_days",
+                   "on_time", "transport_cost", "duty_cost", "lateness_cost", "co2_kg"]]
+    flows = flows.sort_values(["site", "zone", "product", "mode"]).reset_index(drop=True)
+
+    # unmet.csv
+    unmet_t = dm[["zone", "product"]].assign(units=unmet, penalty_cost=unmet * dm["unmet_penalty"].fillna(0.0))
+    unmet_t = unmet_t[unmet_t["units"] > 0].sort_values(["zone", "product"]).reset_index(drop=True)
+
+    # printers.csv
+    hours_st = (prod.groupby(["site", "technology"])["hours"].sum() if not prod.empty
+                else pd.Series(dtype=float))
+    printers_t = st[["site", "technology"]].assign(printers=printers.astype(int))
+    printers_t["hours_used"] = [float(hours_st.get((s, t), 0.0)) for s, t in zip(st["site"], st["technology"])]
+    printers_t["hours_available"] = printers * st["hours_per_year"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        printers_t["utilisation"] = np.where(printers_t["hours_available"] > 0,
+                                             printers_t["hours_used"] / printers_t["hours_available"], 0.0)
+    printers_t["cost"] = printers * st["printer_cost"]
+    printers_t = printers_t[(printers_t["printers"] > 0) | (printers_t["hours_used"] > 0)]
+    printers_t = printers_t.sort_values(["site", "technology"]).reset_index(drop=True)
+
+    # sites.csv
+    sites = data.sites[["site", "name", "country", "status"]].copy()
+    open_rows = oi.assign(opened=opened)
+    open_rows = open_rows[open_rows["opened"] > 0.5]
+    tier_of = dict(zip(open_rows["site"], open_rows["tier"]))
+    sites["open"] = sites["site"].isin(tier_of.keys())
+    sites["tier"] = sites["site"].map(tier_of).fillna("")
+    site_fixed = dict(zip(open_rows["site"], open_rows["site_fixed_cost"]))
+    tier_fixed = dict(zip(open_rows["site"], open_rows["tier_fixed_cost"]))
+
+    def by_site(frame: pd.DataFrame, column: str) -> pd.Series:
+        if frame.empty:
+            return pd.Series(0.0, index=sites.index)
+        return sites["site"].map(frame.groupby("site")[column].sum()).fillna(0.0)
+
+    sites["printers"] = by_site(printers_t, "printers").astype(int)
+    sites["units_made"] = by_site(production, "units")
+    sites["hours_used"] = by_site(printers_t, "hours_used")
+    available = by_site(printers_t, "hours_available")
+    sites["utilisation"] = np.where(available > 0, sites["hours_used"] / available.where(available > 0, 1.0), 0.0)
+    sites["site_fixed"] = sites["site"].map(site_fixed).fillna(0.0)
+    sites["tier_fixed"] = sites["site"].map(tier_fixed).fillna(0.0)
+    sites["printers_cost"] = by_site(printers_t, "cost")
+    sites["setup"] = by_site(pd.concat([production[["site", "setup_cost"]], idle_setup[["site", "setup_cost"]]]),
+                             "setup_cost")
+    sites["production"] = by_site(production, "production_cost")
+    sites["transport"] = by_site(flows, "transport_cost")
+    sites["duties"] = by_site(flows, "duty_cost")
+    sites["lateness"] = by_site(flows, "lateness_cost")
+    co2_site = by_site(production, "co2_kg") + by_site(flows, "co2_kg")
+    sites["carbon"] = carbon * co2_site
+    cost_cols = ["site_fixed", "tier_fixed", "printers_cost", "setup", "production", "transport", "duties",
+                 "lateness", "carbon"]
+    sites["total"] = sites[cost_cols].sum(axis=1)
+    sites = sites.sort_values("site").reset_index(drop=True)
+
+    costs = {
+        "site_fixed": float(sites["site_fixed"].sum()), "tier_fixed": float(sites["tier_fixed"].sum()),
+        "printers": float(sites["printers_cost"].sum()), "setup": float(sites["setup"].sum()),
+        "production": float(sites["production"].sum()), "transport": float(sites["transport"].sum()),
+        "duties": float(sites["duties"].sum()), "lateness": float(sites["lateness"].sum()),
+        "unmet": float(unmet_t["penalty_cost"].sum()), "carbon": float(sites["carbon"].sum()),
+    }
+    assert set(costs) == set(COST_TERMS)
+    production = production.drop(columns="co2_kg")
+    tables = {"sites": sites, "printers": printers_t, "production": production, "flows": flows, "unmet": unmet_t}
+    return tables, costs
+
+
+def kpis(tables: dict[str, pd.DataFrame], data: ModelData) -> dict:
+    """Headline figures: open sites, printers by technology, service, lead time, CO2 (tonnes)."""
+    flows, sites = tables["flows"], tables["sites"]
+    served = float(flows["units"].sum())
+    total = float(data.demand["quantity"].sum())
+    on_time = float(flows.loc[flows["on_time"].astype(bool), "units"].sum())
+    co2 = float(flows["co2_kg"].sum()) + float(
+        (tables["production"].merge(data.make[["site", "tier", "product", "technology", "co2_kg_per_unit"]],
+                                    on=["site", "tier", "product", "technology"])
+         .eval("units * co2_kg_per_unit").sum()) if not tables["production"].empty else 0.0)
+    printers = tables["printers"].groupby("technology")["printers"].sum()
+    return {
+        "open_sites": int(sites["open"].sum()),
+        "open_site_ids": sites.loc[sites["open"], "site"].tolist(),
+        "printers_by_technology": {k: int(v) for k, v in printers.items() if v > 0},
+        "units_demanded": total,
+        "units_served": served,
+        "units_unmet": float(tables["unmet"]["units"].sum()),
+        "on_time_share": on_time / total if total > 0 else 1.0,
+        "mean_lead_time_days": float((flows["units"] * flows["lead_time_days"]).sum() / served) if served > 0 else None,
+        "co2_tonnes": co2 / 1000.0,
+    }

@@ -1,0 +1,1 @@
+"""Writers of results: the results folder (CSV + JSON) and, later, workbooks and charts."""

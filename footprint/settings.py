@@ -1,0 +1,103 @@
+"""Case-wide settings (SPEC section 4): declared once, parsed and checked here.
+
+Precedence: the case's ``settings`` table, then a scenario file, then the
+command line; each later source overrides the earlier.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from footprint.schema import NONNEG, POSITIVE, SHARE, Range
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: str  # str, float, int, bool, enum
+    default: object
+    meaning: str
+    range: Range | None = None
+    choices: tuple[str, ...] = ()
+
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in (
+    Setting("currency", "str", "EUR", "currency label for reports"),
+    Setting("lead_time_policy", "enum", "hard", "hard: lanes that miss a target are not created; soft: allowed at lateness_penalty per unit per day late", choices=("hard", "soft")),
+    Setting("lateness_penalty", "float", 0.0, "cost per unit per day late (soft policy)", NONNEG),
+    Setting("min_service_level", "float", None, "share of demand units delivered on time (0–1); empty = none", SHARE),
+    Setting("unmet_penalty", "float", None, "default cost per unit of unmet demand; empty = demand must be met", NONNEG),
+    Setting("max_open_sites", "int", None, "most sites open (empty = no limit)", NONNEG),
+    Setting("min_open_sites", "int", None, "fewest sites open (empty = no limit)", NONNEG),
+    Setting("single_sourcing", "bool", False, "each zone × product served from at most one site"),
+    Setting("strong_linking", "bool", True, "per-lane link of shipments to open sites (tighter relaxation)"),
+    Setting("carbon_price", "float", 0.0, "cost per tonne of CO2", NONNEG),
+    Setting("time_limit_s", "float", 300.0, "solver time limit in seconds", POSITIVE),
+    Setting("mip_gap", "float", 1e-4, "relative gap at which the solver stops", NONNEG),
+    Setting("threads", "int", 0, "solver threads; 0 = solver default", NONNEG),
+    Setting("seed", "int", 0, "solver random seed, for repeatable runs", NONNEG),
+)}
+
+TRUE_WORDS = {"true", "yes", "1", "y", "t", "on"}
+FALSE_WORDS = {"false", "no", "0", "n", "f", "off"}
+
+
+def parse_bool(text: str) -> bool:
+    """Parse a spreadsheet boolean; raise ValueError with the allowed words."""
+    word = str(text).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"'{text}' is not true or false")
+
+
+def parse_setting(key: str, value: object) -> object:
+    """Parse one setting value; raise ValueError naming what is wrong."""
+    if key not in SETTINGS:
+        known = ", ".join(SETTINGS)
+        raise ValueError(f"unknown setting '{key}' (known: {known})")
+    spec = SETTINGS[key]
+    if value is None or (isinstance(value, str) and value.strip().lower() in {"", "none"}):
+        if spec.default is not None and spec.kind != "str":
+            raise ValueError(f"setting '{key}' needs a value")
+        return None
+    if spec.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        return parse_bool(str(value))
+    if spec.kind in ("float", "int"):
+        if isinstance(value, bool):
+            raise ValueError(f"'{value}' is not a number")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"'{value}' is not a number") from None
+        if not math.isfinite(number):
+            raise ValueError(f"'{value}' is not a finite number")
+        if spec.kind == "int":
+            if not number.is_integer():
+                raise ValueError(f"'{value}' is not a whole number")
+            number = int(number)
+        if spec.range is not None and not spec.range.contains(number):
+            raise ValueError(f"{value} is out of range: must be {spec.range.text()}")
+        return number
+    text = str(value).strip()
+    if spec.kind == "enum" and text not in spec.choices:
+        raise ValueError(f"'{text}' is not one of {', '.join(spec.choices)}")
+    return text
+
+
+def defaults() -> dict[str, object]:
+    """Every setting at its default value."""
+    return {key: spec.default for key, spec in SETTINGS.items()}
+
+
+def check_consistency(values: dict[str, object]) -> list[str]:
+    """Problems that involve more than one setting."""
+    problems = []
+    lo, hi = values.get("min_open_sites"), values.get("max_open_sites")
+    if lo is not None and hi is not None and lo > hi:
+        problems.append(f"min_open_sites ({lo}) exceeds max_open_sites ({hi})")
+    return problems
