@@ -148,6 +148,24 @@ def validate(case: Path = typer.Argument(..., help="case folder, .xlsx workbook 
     out_console.print(f"{loaded.name}: valid ({counts})", markup=False)
 
 
+@app.command("import-orlib")
+def import_orlib_cmd(
+    file: Path = typer.Argument(..., help="Beasley OR-Library capacitated warehouse location file"),
+    out_dir: Path = typer.Argument(..., help="new case folder to write"),
+    capacity: Optional[float] = typer.Option(None, "--capacity", help="capacity replacing the word 'capacity' (capa/capb/capc)"),
+    single_source: bool = typer.Option(False, "--single-source", help="each customer served by one site"),
+) -> None:
+    """Convert an OR-Library capacitated warehouse location file into a case folder."""
+    from footprint.io.orlib import import_orlib
+
+    try:
+        folder = import_orlib(file, out_dir, capacity, single_source)
+    except InputError as error:
+        _fail_invalid(error)
+        return
+    out_console.print(f"wrote case {folder}", markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -155,3 +173,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

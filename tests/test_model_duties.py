@@ -104,7 +104,7 @@ def test_origin_is_compared_before_destination():
     # ASIA -> * (group origin) beats * -> DE (country destination): 20 % (destination first: 30 %)
     duties = [duty("ASIA", "*", rate=0.2), duty("*", "DE", rate=0.3)]
     result = solve(_import_case(duties))
-    expected = NO_DUTY + 100 * 0.2 * 50  # = 1950 + 500 = 2450
+    expected = NO_DUTY + 100 * 0.2 * 50  # = 1450 + 1000 = 2450
     assert_optimum(result, expected)
 
 
