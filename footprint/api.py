@@ -71,13 +71,11 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     invalid input. A case with no feasible plan returns ``status='infeasible'``
     with the reasons in ``messages``.
     """
-    timings = {}
-    start = time.perf_counter()
     if isinstance(source, Case):
         case = source.with_settings(settings)
     else:
         case = load_case(source, settings=settings)
-    timings["load"] = time.perf_counter() - start
+    timings = {"load": case.timings.get("load", 0.0), "validate": case.timings.get("validate", 0.0)}
 
     start = time.perf_counter()
     data = derive(case)
@@ -93,6 +91,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     timings["build"] = time.perf_counter() - start
     outcome = solve_model(m, case.settings, tee=tee)
     timings.update(outcome.timings)
+    timings["solve"] = outcome.timings["handoff"] + outcome.timings["solver"]
     result = Result(status=outcome.status, objective=outcome.objective, best_bound=outcome.best_bound,
                     mip_gap=outcome.mip_gap, model_size=outcome.model_size, **base)
     if outcome.has_plan:

@@ -8,6 +8,7 @@ of :mod:`footprint.validate` and the cross-table checks here, and raises one
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -37,12 +38,17 @@ class Case:
     settings: dict[str, object]
     sources: dict[str, str] = field(default_factory=dict)
     input_hash: str = ""
+    timings: dict = field(default_factory=dict)  # load, validate (seconds)
 
     def table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
 
     def with_settings(self, overrides: Mapping[str, object] | None, origin: str = "settings") -> "Case":
-        """A copy with settings overridden; values may be text (parsed and checked)."""
+        """A copy with settings overridden; values may be text (parsed and checked).
+
+        ``origin`` names where the overrides come from in messages, e.g.
+        ``--set`` or a scenario file.
+        """
         if not overrides:
             return self
         problems = Problems()
@@ -52,8 +58,8 @@ class Case:
                 values[key] = settings_mod.parse_setting(key, value)
             except ValueError as exc:
                 problems.add(f"{origin} {key}", str(exc))
-        for text in settings_mod.check_consistency(values):
-            problems.add(origin, text)
+        for key, text in settings_mod.check_consistency(values):
+            problems.add(f"{origin} {key}", text)
         problems.raise_if_any()
         return replace(self, settings=values)
 
@@ -128,29 +134,43 @@ def _check_duty_ties(problems: Problems, tables: dict, sources: dict) -> None:
     _, ties = match_duties(duties, tables.get("country_groups"),
                            sorted(set(tables["products"]["duty_class"])),
                            sorted(set(tables["sites"]["country"])), sorted(set(tables["zones"]["country"])))
+    by_row = duties.set_index(ROW)
     for cls, origin, dest, rows in ties[:20]:
-        problems.add(f"{sources['duties']} row {rows[1]}",
+        a, b = by_row.loc[rows[0]], by_row.loc[rows[1]]
+        column = next((c for c in ("duty_class", "origin", "destination") if a[c] != b[c]), "origin")
+        problems.add(f"{sources['duties']} row {rows[1]}, column {column}",
                      f"ambiguous duty: rows {', '.join(map(str, rows))} match duty class {cls} from {origin} "
                      f"to {dest} equally specifically; make one more specific or remove one")
 
 
 def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping[str, object] | None = None,
-              name: str | None = None) -> Case:
+              name: str | None = None, settings_origin: str = "settings") -> Case:
     """Read and validate a case.
 
     ``source`` is a folder of CSV files, an ``.xlsx`` workbook, or a mapping of
     table name to DataFrame. ``settings`` overrides the case's settings table.
     Raises :class:`InputError` listing every problem found.
     """
+    timings = {}
+    start = time.perf_counter()
     case_name, raw = read_tables(source)
+    timings["load"] = time.perf_counter() - start
+    start = time.perf_counter()
     container = str(source) if not isinstance(source, Mapping) else "case"
     problems = Problems()
-    typed, case_settings = validate_tables(raw, container, problems)
+    typed, case_settings, bad = validate_tables(raw, container, problems)
     sources = {n: r.source for n, r in raw.items()}
-    if not problems:
+    # Cross-table checks run on every table that passed its own checks, so one
+    # run reports as many problems as can be found reliably.
+    if not bad & {"sites", "zones", "modes", "lanes"}:
         _check_coordinates(problems, typed, sources)
+    if not bad & {"lanes", "modes"}:
         _check_lanes_without_modes(problems, typed, sources)
+    if not bad & {"duties", "country_groups", "sites", "zones", "products"}:
         _check_duty_ties(problems, typed, sources)
     problems.raise_if_any()
     case = Case(name or case_name, typed, case_settings, sources, _hash_tables(raw))
-    return case.with_settings(settings)
+    case = case.with_settings(settings, origin=settings_origin)
+    timings["validate"] = time.perf_counter() - start
+    case.timings = timings
+    return case

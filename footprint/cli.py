@@ -111,7 +111,7 @@ def solve(
         if gap is not None:
             overrides["mip_gap"] = gap
         from footprint.case import load_case
-        loaded = load_case(case, settings=overrides)
+        loaded = load_case(case, settings=overrides, settings_origin="--set")
         target = out if out is not None else Path("results") / loaded.name
         check_output_folder(target)
         result = solve_case(loaded)

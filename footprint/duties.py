@@ -53,15 +53,16 @@ def match_duties(duties: pd.DataFrame | None, groups: pd.DataFrame | None, class
         return empty, []
     keys = ["cls", "origin_country", "destination_country"]
     ranks = ["cls_rank", "origin_rank", "destination_rank"]
-    # A row can reach one country twice (e.g. two groups); keep its best rank.
+    # Lexicographic precedence: sort by (class, origin, destination) rank and
+    # take the first row per combination; a second row with the same ranks ties.
     cand = cand.sort_values(keys + ranks + [ROW]).drop_duplicates(keys + [ROW])
-    best = cand.groupby(keys, sort=False)[ranks].transform("min")
-    winners = cand[(cand[ranks].to_numpy() == best.to_numpy()).all(axis=1)]
+    first = ~cand.duplicated(keys)
+    winners = cand[first]
+    rank_tuple = cand[keys + ranks].apply(tuple, axis=1) if not cand.empty else pd.Series(dtype=object)
+    tied = cand[rank_tuple.duplicated(keep=False) & rank_tuple.isin(set(rank_tuple[first]))]
     ties = []
-    counts = winners.groupby(keys)[ROW].agg(list)
-    for key, rows in counts[counts.map(len) > 1].items():
+    for key, rows in tied.groupby(keys)[ROW].agg(list).items():
         ties.append((*key, sorted(rows)))
-    winners = winners.drop_duplicates(keys)
     values = duties.set_index(ROW)[["rate", "per_unit"]]
     out = winners.join(values, on=ROW)
     out = out.rename(columns={"cls": "duty_class", "origin_country": "origin",

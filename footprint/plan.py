@@ -91,7 +91,7 @@ def extract_plan(m: pyo.ConcreteModel, data: ModelData) -> tuple[dict[str, pd.Da
     open_rows = open_rows[open_rows["opened"] > 0.5]
     tier_of = dict(zip(open_rows["site"], open_rows["tier"]))
     sites["open"] = sites["site"].isin(tier_of.keys())
-    sites["tier"] = sites["site"].map(tier_of).fillna("")
+    sites["tier"] = [tier_of.get(site, "") for site in sites["site"]]
     site_fixed = dict(zip(open_rows["site"], open_rows["site_fixed_cost"]))
     tier_fixed = dict(zip(open_rows["site"], open_rows["tier_fixed_cost"]))
 

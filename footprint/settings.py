@@ -94,10 +94,10 @@ def defaults() -> dict[str, object]:
     return {key: spec.default for key, spec in SETTINGS.items()}
 
 
-def check_consistency(values: dict[str, object]) -> list[str]:
-    """Problems that involve more than one setting."""
+def check_consistency(values: dict[str, object]) -> list[tuple[str, str]]:
+    """Problems that involve more than one setting, as (key to blame, message)."""
     problems = []
     lo, hi = values.get("min_open_sites"), values.get("max_open_sites")
     if lo is not None and hi is not None and lo > hi:
-        problems.append(f"min_open_sites ({lo}) exceeds max_open_sites ({hi})")
+        problems.append(("min_open_sites", f"min_open_sites ({lo}) exceeds max_open_sites ({hi})"))
     return problems

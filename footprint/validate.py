@@ -36,7 +36,10 @@ def _parse_column(problems: Problems, raw: RawTable, spec: Column, text: pd.Seri
     if spec.required:
         _report_cells(problems, raw, spec.name, np.flatnonzero(empty), lambda p: "missing value (required)")
     if spec.kind in ("float", "int"):
-        numbers = pd.to_numeric(text.where(~empty, None), errors="coerce").astype(float).to_numpy()
+        numbers = pd.to_numeric(text.where(~empty, None), errors="coerce").astype(float).to_numpy(copy=True)
+        # 'nan' parses as a number that is not finite: report it as such.
+        nan_word = text.str.strip().str.lower().isin({"nan", "+nan", "-nan"}).to_numpy()
+        numbers[nan_word] = np.inf
         not_number = ~empty & np.isnan(numbers)
         _report_cells(problems, raw, spec.name, np.flatnonzero(not_number),
                       lambda p: f"'{text.iloc[p]}' is not a number")
@@ -108,7 +111,7 @@ def parse_table(problems: Problems, raw: RawTable) -> pd.DataFrame:
     for spec in table.columns:
         if spec.default == COPY_ID and spec.name in out and key in out:
             out[spec.name] = out[spec.name].where(out[spec.name] != "", out[key])
-    out[ROW] = np.arange(n, dtype=int) + raw.first_row
+    out[ROW] = raw.rows[:n]
     return out.reset_index(drop=True)
 
 
@@ -128,7 +131,7 @@ def check_keys(problems: Problems, raw: RawTable, table: Table, frame: pd.DataFr
             continue
         label = ", ".join(f"{k}={row[k]}" for k in key)
         what = "id" if len(key) == 1 else "combination"
-        problems.add(raw.where(int(row[ROW]) - raw.first_row, key[-1]),
+        problems.add(raw.where_row(int(row[ROW]), key[-1]),
                      f"duplicate {what} ({label}), first at row {int(first_row.loc[frame.index[idx]])}")
         shown += 1
         if shown >= MAX_LISTED:
@@ -140,8 +143,8 @@ def check_references(problems: Problems, raw: RawTable, table: Table, frame: pd.
                      typed: dict[str, pd.DataFrame]) -> None:
     """Report references to ids that do not exist in their table."""
     for column, target, target_col in table.references:
-        if column not in frame.columns or target not in typed:
-            continue
+        if column not in frame.columns or target not in typed or target_col not in typed[target].columns:
+            continue  # a missing column is reported where it is missing
         valid = set(typed[target][target_col])
         values = frame[column]
         bad = (~values.isin(valid)) & (values != "")
@@ -154,47 +157,56 @@ def parse_settings(problems: Problems, raw: RawTable | None, frame: pd.DataFrame
     values = settings_mod.defaults()
     if raw is None or frame is None or "key" not in frame or "value" not in frame:
         return values
+    where = {}
     for pos, (key, value) in enumerate(zip(frame["key"], frame["value"])):
         try:
             values[key] = settings_mod.parse_setting(key, value)
+            where[key] = raw.where(pos, "value")
         except ValueError as exc:
             column = "key" if key not in settings_mod.SETTINGS else "value"
             problems.add(raw.where(pos, column), str(exc))
-    for text in settings_mod.check_consistency(values):
-        problems.add(raw.source, text)
+    for key, text in settings_mod.check_consistency(values):
+        problems.add(where.get(key, raw.source), text)
     return values
 
 
 def validate_tables(raw_tables: dict[str, RawTable], container: str, problems: Problems
-                    ) -> tuple[dict[str, pd.DataFrame], dict]:
+                    ) -> tuple[dict[str, pd.DataFrame], dict, set[str]]:
     """Check table presence, columns, cells, keys and references.
 
-    Returns the typed tables and the case settings; problems accumulate in
+    Returns the typed tables, the case settings and the names of tables that
+    had problems (cross-table checks skip those). Problems accumulate in
     ``problems`` (the caller raises). ``container`` names the folder or
-    workbook for messages about missing tables.
+    workbook for messages about missing tables. An optional table with a
+    header and no rows counts as absent (a template's empty sheet).
     """
     for name, raw in raw_tables.items():
         if name not in TABLES:
             problems.add(raw.source, f"unknown table '{name}' (known tables: {', '.join(TABLES)})")
+    present = {n for n, r in raw_tables.items() if n in TABLES and (TABLES[n].required or len(r.frame))}
     for name in REQUIRED_TABLES:
         if name not in raw_tables:
             problems.add(container, f"missing required table '{name}'")
-    if "modes" not in raw_tables and "lanes" not in raw_tables:
+    if "modes" not in present and "lanes" not in present:
         problems.add(container, "missing table 'modes' (required unless 'lanes' lists every lane)")
 
     typed: dict[str, pd.DataFrame] = {}
-    for name, raw in raw_tables.items():
-        if name in TABLES:
-            typed[name] = parse_table(problems, raw)
-            if typed[name].empty and TABLES[name].required:
-                problems.add(raw.source, "has no rows")
+    bad: set[str] = set()
+    for name in sorted(present):
+        raw, before = raw_tables[name], len(problems.lines)
+        typed[name] = parse_table(problems, raw)
+        if typed[name].empty:
+            problems.add(raw.source, "has no rows")
+        check_keys(problems, raw, TABLES[name], typed[name])
+        if len(problems.lines) > before:
+            bad.add(name)
     for name, frame in typed.items():
-        check_keys(problems, raw_tables[name], TABLES[name], frame)
-    for name, frame in typed.items():
-        table = TABLES[name]
+        table, before = TABLES[name], len(problems.lines)
         if name == "lanes" and "modes" not in typed:
             table = Table(table.name, table.meaning, table.columns, table.required, table.key,
                           tuple(r for r in table.references if r[1] != "modes"))
         check_references(problems, raw_tables[name], table, frame, typed)
+        if len(problems.lines) > before:
+            bad.add(name)
     case_settings = parse_settings(problems, raw_tables.get("settings"), typed.get("settings"))
-    return typed, case_settings
+    return typed, case_settings, bad

@@ -136,7 +136,7 @@ class CaseFiles:
         rows[row][column] = "" if value is None else str(value)
         return self
 
-    def add_row(self, name: str, **cells) -> "CaseFiles":
+    def add_row(self, name: str, /, **cells) -> "CaseFiles":
         columns, rows = self.tables[name]
         for column in cells:
             if column not in columns:
@@ -144,13 +144,13 @@ class CaseFiles:
         rows.append(_text_row(cells))
         return self
 
-    def copy_row(self, name: str, row: int = 0, **changes) -> "CaseFiles":
+    def copy_row(self, name: str, row: int = 0, /, **changes) -> "CaseFiles":
         """Append a copy of a row, with some cells changed."""
         new = dict(self.tables[name][1][row])
         new.update(_text_row(changes))
         return self.add_row(name, **new)
 
-    def settings(self, **values) -> "CaseFiles":
+    def settings(self, /, **values) -> "CaseFiles":
         """Add (or extend) the settings table with key = value rows."""
         if "settings" not in self.tables:
             self.table("settings", ["key", "value"])

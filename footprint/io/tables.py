@@ -7,10 +7,11 @@ inside pandas.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 from footprint.errors import InputError
@@ -23,26 +24,36 @@ IGNORED_SHEETS = {"readme", "about", "notes"}
 class RawTable:
     """One input table as text, with where it came from.
 
-    ``first_row`` is the row number, as the planner sees it in the file, of the
-    first data row (2 in a CSV file or sheet, whose header is row 1).
+    ``rows`` holds, for each row of ``frame``, its row number as the planner
+    sees it in the file (header = row 1), counted before blank rows are
+    dropped so that numbers match what a spreadsheet shows.
     """
 
     name: str
     frame: pd.DataFrame
     source: str
-    first_row: int = 2
+    rows: np.ndarray = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.rows is None:
+            self.rows = np.arange(len(self.frame), dtype=int) + 2
 
     def where(self, position: int | None = None, column: str | None = None) -> str:
-        """Location text for a message: file or sheet, row, column."""
+        """Location text for a message: file or sheet, row (by position in ``frame``), column."""
+        return self.where_row(None if position is None else int(self.rows[position]), column)
+
+    def where_row(self, row: int | None = None, column: str | None = None) -> str:
+        """Location text for a message, given the planner-visible row number."""
         text = self.source
-        if position is not None:
-            text += f" row {self.first_row + position}"
+        if row is not None:
+            text += f" row {row}"
         if column is not None:
             text += f", column {column}"
         return text
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def _as_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Cells as stripped text; blank rows dropped; returns (frame, planner row numbers)."""
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
     out = {}
@@ -53,11 +64,12 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
             for v in values.tolist()
         ]
     result = pd.DataFrame(out, columns=list(frame.columns), dtype=object)
+    rows = np.arange(len(result), dtype=int) + 2
     # A row whose cells are all empty is a spreadsheet artefact, not data.
     if len(result.columns):
-        empty = (result == "").all(axis=1)
-        result = result.loc[~empty]
-    return result
+        keep = ~(result == "").all(axis=1).to_numpy()
+        result, rows = result.loc[keep].reset_index(drop=True), rows[keep]
+    return result, rows
 
 
 def _cell_text(value: object) -> str:
@@ -73,12 +85,12 @@ def read_csv_folder(folder: Path) -> dict[str, RawTable]:
     for path in sorted(folder.glob("*.csv")):
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                                encoding="utf-8-sig")
+                                encoding="utf-8-sig", skip_blank_lines=False)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             problems.append(f"{path.name}: cannot be read as a UTF-8 CSV file with a header row ({exc})")
             continue
-        frame = _as_text(frame)
-        tables[path.stem] = RawTable(path.stem, frame, path.name)
+        frame, rows = _as_text(frame)
+        tables[path.stem] = RawTable(path.stem, frame, path.name, rows)
     if problems:
         raise InputError(problems)
     return tables
@@ -94,13 +106,18 @@ def read_workbook(path: Path) -> dict[str, RawTable]:
     for sheet, frame in sheets.items():
         if sheet.strip().lower() in IGNORED_SHEETS or sheet.startswith("_"):
             continue
-        tables[sheet.strip()] = RawTable(sheet.strip(), _as_text(frame), f"{path.name} sheet {sheet}")
+        text, rows = _as_text(frame)
+        tables[sheet.strip()] = RawTable(sheet.strip(), text, f"{path.name} sheet {sheet}", rows)
     return tables
 
 
 def read_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, RawTable]:
     """Wrap in-memory DataFrames (tests, notebooks) as raw text tables."""
-    return {name: RawTable(name, _as_text(frame), f"table {name}") for name, frame in frames.items()}
+    tables = {}
+    for name, frame in frames.items():
+        text, rows = _as_text(frame)
+        tables[name] = RawTable(name, text, f"table {name}", rows)
+    return tables
 
 
 def read_tables(source: str | Path | Mapping[str, pd.DataFrame]) -> tuple[str, dict[str, RawTable]]:
