@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import pandas as pd
 
@@ -13,10 +13,13 @@ from footprint import __version__
 from footprint.case import Case, load_case
 from footprint.derive import derive
 from footprint.diagnose import elastic_diagnosis, setting_conflicts, unreachable_demand
-from footprint.model import ExtraConstraints, build_model
+from footprint.model import build_blocks
 from footprint.model.costs import COST_TERMS
 from footprint.plan import extract_plan, kpis
-from footprint.solve import solve_model
+from footprint.solve import solve_blocks, solve_pyomo
+
+#: ``extra_constraints(model, data)``: adds rules to the Pyomo model before it is solved
+ExtraConstraints = Callable[[object, object], None]
 
 #: statuses under which the result holds a plan (exit status 0)
 PLAN_STATUSES = {"optimal", "time_limit", "iteration_limit", "objective_limit", "interrupted"}
@@ -43,6 +46,7 @@ class Result:
     messages: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     model_size: dict = field(default_factory=dict)
+    values: dict | None = None  # the plan as one array per variable block (for warm starts)
     settings: dict = field(default_factory=dict)
     input_hash: str = ""
     version: str = __version__
@@ -63,13 +67,18 @@ class Result:
 
 
 def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings: Mapping[str, object] | None = None,
-               extra_constraints: ExtraConstraints | None = None, tee: bool = False) -> Result:
+               extra_constraints: ExtraConstraints | None = None, backend: str = "highs",
+               warm_start: "Result | None" = None, tee: bool = False) -> Result:
     """Validate, derive, build and solve a case; return the plan as a :class:`Result`.
 
     ``source`` is a :class:`Case` or anything :func:`load_case` reads; ``settings``
-    overrides the case settings (SPEC section 4). Raises :class:`InputError` on
-    invalid input. A case with no feasible plan returns ``status='infeasible'``
-    with the reasons in ``messages``.
+    overrides the case settings (SPEC section 4). ``backend``: ``highs`` hands
+    the model's arrays straight to HiGHS; ``pyomo`` writes it as a Pyomo model
+    first (chosen automatically when ``extra_constraints(model, data)`` is
+    given, which may add Pyomo components). ``warm_start``: an earlier
+    :class:`Result` whose plan seeds the solver (ignored where it does not fit).
+    Raises :class:`InputError` on invalid input. A case with no feasible plan
+    returns ``status='infeasible'`` with the reasons in ``messages``.
     """
     if isinstance(source, Case):
         case = source.with_settings(settings)
@@ -87,24 +96,76 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
         return Result(status="infeasible", messages=reasons, **base)
 
     start = time.perf_counter()
-    m = build_model(data, extra_constraints)
-    timings["build"] = time.perf_counter() - start
-    outcome = solve_model(m, case.settings, tee=tee)
+    blocks = build_blocks(data)
+    if extra_constraints is not None or backend == "pyomo":
+        from footprint.model.pyomo_backend import to_pyomo
+
+        m = to_pyomo(blocks)
+        if extra_constraints is not None:
+            extra_constraints(m, data)
+        timings["build"] = time.perf_counter() - start
+        outcome = solve_pyomo(m, blocks, case.settings, tee=tee)
+    else:
+        timings["build"] = time.perf_counter() - start
+        start_values = warm_start_values(warm_start, data) if warm_start is not None else None
+        outcome = solve_blocks(blocks, case.settings, warm_start=start_values, tee=tee)
     timings.update(outcome.timings)
     timings["solve"] = outcome.timings["handoff"] + outcome.timings["solver"]
     result = Result(status=outcome.status, objective=outcome.objective, best_bound=outcome.best_bound,
                     mip_gap=outcome.mip_gap, model_size=outcome.model_size, **base)
     if outcome.has_plan:
-        result.tables, result.costs = extract_plan(m, data)
+        result.tables, result.costs = extract_plan(outcome.values, data)
         result.kpis = kpis(result.tables, data)
+        result.values = outcome.values
         drift = abs(sum(result.costs.values()) - outcome.objective)
         if drift > 1e-6 * max(1.0, abs(outcome.objective)):
             result.messages.append(f"warning: cost terms sum to {sum(result.costs.values()):.6f}, "
                                    f"the solver's objective is {outcome.objective:.6f}")
     elif outcome.status == "infeasible":
-        result.messages = elastic_diagnosis(case, lambda d: build_model(d, extra_constraints), solve_model)
+        result.messages = elastic_diagnosis(case)
     elif outcome.status == "time_limit":
         result.messages = [f"no feasible plan found within the time limit of {case.settings['time_limit_s']:g} s"]
     else:
         result.messages = [f"the solver stopped with status {outcome.status} and no plan"]
     return result
+
+
+def warm_start_values(previous: Result, data) -> dict | None:
+    """Map an earlier result's plan onto this model's variables, by readable ids.
+
+    Sites open at the same tier, the same printers, production and shipments
+    where the same rows exist; HiGHS repairs or rejects a start that does not
+    fit. Returns None when the earlier result has no plan.
+    """
+    if not previous.has_plan:
+        return None
+    from footprint.model.index import lookup
+
+    t = previous.tables
+    values = {}
+    opened = t["sites"][t["sites"]["open"]]
+    pos = lookup(opened, ["site", "tier"], data.open_index)
+    values["Open"] = _scatter(len(data.open_index), pos, 1.0)
+    pos = lookup(t["printers"], ["site", "technology"], data.site_tech)
+    values["Printers"] = _scatter(len(data.site_tech), pos, t["printers"].to_numpy(float))
+    pos = lookup(t["production"], ["site", "tier", "product", "technology"], data.make)
+    values["Make"] = _scatter(len(data.make), pos, t["production"]["units"].to_numpy(float))
+    tooled = t["production"][t["production"]["setup_cost"] > 0]
+    pos = lookup(tooled, ["site", "product", "technology"], data.tooling)
+    values["Tooled"] = _scatter(len(data.tooling), pos, 1.0)
+    pos = lookup(t["flows"], ["site", "zone", "product", "mode"], data.ship)
+    values["Ship"] = _scatter(len(data.ship), pos, t["flows"]["units"].to_numpy(float))
+    unmet = _scatter(len(data.demand), lookup(t["unmet"], ["zone", "product"], data.demand),
+                     t["unmet"]["units"].to_numpy(float))
+    values["Unmet"] = unmet[data.unmet_rows]
+    return values
+
+
+def _scatter(size: int, positions, values):
+    import numpy as np
+
+    out = np.zeros(size)
+    positions = np.asarray(positions)
+    keep = positions >= 0
+    out[positions[keep]] = np.broadcast_to(values, positions.shape)[keep]
+    return out

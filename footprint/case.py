@@ -147,13 +147,20 @@ def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping
               name: str | None = None, settings_origin: str = "settings") -> Case:
     """Read and validate a case.
 
-    ``source`` is a folder of CSV files, an ``.xlsx`` workbook, or a mapping of
-    table name to DataFrame. ``settings`` overrides the case's settings table.
-    Raises :class:`InputError` listing every problem found.
+    ``source`` is a folder of CSV files, an ``.xlsx`` workbook, a ``.toml``
+    scenario file (SPEC section 5, see :mod:`footprint.scenario`), or a mapping
+    of table name to DataFrame. ``settings`` overrides the case's settings
+    table (and a scenario's). Raises :class:`InputError` listing every problem found.
     """
+    if isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".toml":
+        from footprint.scenario import load_scenario_case
+
+        case = load_scenario_case(source, settings=settings, settings_origin=settings_origin)
+        return replace(case, name=name) if name else case
     timings = {}
     start = time.perf_counter()
-    case_name, raw = read_tables(source)
+    # A scenario hands over its changed tables as an object with read_tables().
+    case_name, raw = source.read_tables() if hasattr(source, "read_tables") else read_tables(source)
     timings["load"] = time.perf_counter() - start
     start = time.perf_counter()
     container = str(source) if not isinstance(source, Mapping) else "case"

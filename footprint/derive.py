@@ -55,6 +55,9 @@ class ModelData:
     ship: pd.DataFrame           # site, zone, product, mode, unit costs, lead time, on_time
     demand: pd.DataFrame         # zone, product, quantity, target, penalty (NaN = must serve)
     lanes: pd.DataFrame          # site, zone, mode: distance, transit (before product expansion)
+    unmet_rows: np.ndarray = None  # positions in ``demand`` of rows with an unmet penalty
+    skp: pd.DataFrame = None       # unique (site, zone, product) of ``ship``, with quantity
+    skp_ids: np.ndarray = None     # row of ``skp`` for each row of ``ship``
 
 
 def _tiers(case: Case) -> pd.DataFrame:
@@ -252,6 +255,14 @@ def derive(case: Case) -> ModelData:
 
     # Ship only what some (site, tier, technology) can make.
     can_make = make[["site", "product"]].drop_duplicates()
-    ship = ship.merge(can_make, on=["site", "product"]).reset_index(drop=True)
+    ship = ship.merge(can_make, on=["site", "product"])
+    ship = ship.merge(demand[["zone", "product", "quantity"]], on=["zone", "product"])
+    ship = ship.sort_values(["site", "zone", "product", "mode"]).reset_index(drop=True)
+    key = ["site", "zone", "product"]
+    first = ~ship.duplicated(key).to_numpy()
+    skp_ids = np.cumsum(first) - 1
+    skp = ship.loc[first, key + ["quantity"]].reset_index(drop=True)
+    unmet_rows = np.flatnonzero(demand["unmet_penalty"].notna().to_numpy())
     return ModelData(settings=dict(s), sites=sites, tiers=tiers, open_index=open_index, site_tech=site_tech,
-                     tier_tech=tier_tech, make=make, tooling=tooling, ship=ship, demand=demand, lanes=lanes)
+                     tier_tech=tier_tech, make=make, tooling=tooling, ship=ship, demand=demand, lanes=lanes,
+                     unmet_rows=unmet_rows, skp=skp, skp_ids=skp_ids.astype(np.int64))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from footprint.case import Case
 from footprint.derive import ModelData, derive
@@ -91,22 +90,25 @@ def setting_conflicts(data: ModelData) -> list[str]:
     return lines
 
 
-def elastic_diagnosis(case: Case, build, solve) -> list[str]:
+def elastic_diagnosis(case: Case) -> list[str]:
     """Solve a copy where all demand may go unmet and only unmet units cost; name what stays unmet."""
-    elastic = case.with_settings({"unmet_penalty": 1.0})
-    demand = elastic.tables["demand"].copy()
+    from footprint.model import build_blocks
+    from footprint.model.blocks import CostTerm
+    from footprint.solve import solve_blocks
+
+    demand = case.tables["demand"].copy()
     demand["unmet_penalty"] = 1.0
-    elastic = type(case)(case.name, {**elastic.tables, "demand": demand}, elastic.settings, case.sources)
+    elastic = type(case)(case.name, {**case.tables, "demand": demand}, dict(case.settings), case.sources)
     data = derive(elastic)
-    m = build(data)
-    m.TotalCost.deactivate()
-    m.ElasticObjective = pyo.Objective(expr=sum(m.Unmet[d] for d in m.UNMET), sense=pyo.minimize)
-    outcome = solve(m, elastic.settings)
+    blocks = build_blocks(data)
+    blocks.costs = [CostTerm("unmet", [("Unmet", np.ones(len(data.unmet_rows)))])]
+    outcome = solve_blocks(blocks, elastic.settings)
     if not outcome.has_plan:
         return ["no plan exists even if demand may go unmet: a site with status open, a site count limit, "
                 "minimum utilisation or the service level cannot be met"]
-    unmet = [(data.demand["zone"].iat[d], data.demand["product"].iat[d], m.Unmet[d].value or 0.0) for d in m.UNMET]
-    unmet = [(z, p, u) for z, p, u in unmet if u > 1e-6]
+    unmet_values = outcome.values["Unmet"]
+    unmet = [(data.demand["zone"].iat[d], data.demand["product"].iat[d], float(u))
+             for d, u in zip(data.unmet_rows, unmet_values) if u > 1e-6]
     if not unmet:
         return ["the solver proved infeasibility, but every demand can be served when shortfalls are allowed; "
                 "check the service level and site count settings"]

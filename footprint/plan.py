@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from footprint.derive import ModelData
 from footprint.model.costs import COST_TERMS
@@ -19,31 +18,23 @@ from footprint.model.costs import COST_TERMS
 TOLERANCE = 1e-6  # units, printers or hours below this are reported as zero
 
 
-def _values(var, n: int) -> np.ndarray:
-    if n == 0:
-        return np.zeros(0)
-    out = np.array([var[i].value if var[i].value is not None else 0.0 for i in range(n)], dtype=float)
+def _clean(values: np.ndarray, integral: bool = False) -> np.ndarray:
+    out = np.round(values) if integral else np.array(values, dtype=float)
     out[np.abs(out) < TOLERANCE] = 0.0
     return out
 
 
-def _integral(values: np.ndarray) -> np.ndarray:
-    return np.round(values)
-
-
-def extract_plan(m: pyo.ConcreteModel, data: ModelData) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Read the solution into tidy tables and cost terms (currency/year)."""
+def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Read a solution (one array per variable block) into tidy tables and cost terms (currency/year)."""
     carbon = float(data.settings["carbon_price"]) / 1000.0
     oi, st, mk, tl, sh, dm = data.open_index, data.site_tech, data.make, data.tooling, data.ship, data.demand
-    opened = _integral(_values(m.Open, len(oi)))
-    printers = _integral(_values(m.Printers, len(st)))
-    make = _values(m.Make, len(mk))
-    tooled = _integral(_values(m.Tooled, len(tl)))
-    ship = _values(m.Ship, len(sh))
+    opened = _clean(values["Open"], integral=True)
+    printers = _clean(values["Printers"], integral=True)
+    make = _clean(values["Make"])
+    tooled = _clean(values["Tooled"], integral=True)
+    ship = _clean(values["Ship"])
     unmet = np.zeros(len(dm))
-    for d in m.UNMET:
-        value = m.Unmet[d].value or 0.0
-        unmet[d] = value if abs(value) >= TOLERANCE else 0.0
+    unmet[data.unmet_rows] = _clean(values["Unmet"])
 
     # production.csv: site × tier × product × technology
     prod = mk[["site", "tier", "product", "technology"]].assign(

@@ -1,7 +1,9 @@
-"""Solver hand-off and run: HiGHS through Pyomo's persistent interface.
+"""Solver hand-off and run: HiGHS, from arrays (default) or through Pyomo.
 
-Status, objective, best bound and gap are read back from the solver; the
-gap reported is always the solver's proven one, |objective − bound| / |objective|.
+Status, objective, best bound and gap are read back from the solver; the gap
+reported is always a proven one, |objective − bound| / |objective|.
+``timings``: ``handoff`` (model into the solver) and ``solver`` (the
+solver's own run, nothing else), in seconds.
 """
 
 from __future__ import annotations
@@ -10,44 +12,27 @@ import math
 import time
 from dataclasses import dataclass, field
 
-import pyomo.environ as pyo
-from pyomo.contrib.solver.common.factory import SolverFactory
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+import highspy
+import numpy as np
 
-_STATUS = {
-    TerminationCondition.convergenceCriteriaSatisfied: "optimal",
-    TerminationCondition.maxTimeLimit: "time_limit",
-    TerminationCondition.iterationLimit: "iteration_limit",
-    TerminationCondition.objectiveLimit: "objective_limit",
-    TerminationCondition.provenInfeasible: "infeasible",
-    TerminationCondition.locallyInfeasible: "infeasible",
-    TerminationCondition.infeasibleOrUnbounded: "infeasible",
-    TerminationCondition.unbounded: "unbounded",
-    TerminationCondition.interrupted: "interrupted",
-}
+from footprint.model.blocks import ModelBlocks
+from footprint.model.highs_backend import to_highs
 
 
 @dataclass
 class SolveOutcome:
     """What the solver established: ``status`` is one of optimal, time_limit,
-    infeasible, unbounded, … ; ``has_plan`` says whether a feasible solution
-    was loaded into the model's variables."""
+    infeasible, unbounded, … ; ``values`` holds the plan (one array per
+    variable block) when ``has_plan``."""
 
     status: str
     has_plan: bool
     objective: float | None
     best_bound: float | None
     mip_gap: float | None
-    timings: dict = field(default_factory=dict)   # handoff, solver (seconds)
+    values: dict | None = None
+    timings: dict = field(default_factory=dict)
     model_size: dict = field(default_factory=dict)
-
-
-def model_size(highs) -> dict:
-    """Variables, integer variables, constraints and nonzeros of the model HiGHS holds."""
-    lp = highs.getLp()
-    integers = sum(1 for v in lp.integrality_ if int(v) != 0) if len(lp.integrality_) else 0
-    return {"variables": int(highs.getNumCol()), "integer_variables": integers,
-            "constraints": int(highs.getNumRow()), "nonzeros": int(highs.getNumNz())}
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -60,13 +45,105 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return diff / max(abs(objective), 1e-10)
 
 
-def solve_model(m: pyo.ConcreteModel, settings: dict, tee: bool = False) -> SolveOutcome:
-    """Hand ``m`` to HiGHS and solve it with the case settings (time limit s, gap, threads, seed)."""
+def model_size(blocks: ModelBlocks) -> dict:
+    """Variables, integer variables, constraints and nonzeros of the model."""
+    return {"variables": blocks.num_cols,
+            "integer_variables": int(sum(b.size for b in blocks.variables.values() if b.kind != "continuous")),
+            "constraints": blocks.num_rows,
+            "nonzeros": int(sum(len(t.rows) for r in blocks.rows for t in r.terms))}
+
+
+_HIGHS_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kIterationLimit: "iteration_limit",
+    highspy.HighsModelStatus.kSolutionLimit: "solution_limit",
+    highspy.HighsModelStatus.kObjectiveBound: "objective_limit",
+    highspy.HighsModelStatus.kObjectiveTarget: "objective_limit",
+    highspy.HighsModelStatus.kInterrupt: "interrupted",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+}
+
+
+def highs_options(settings: dict, tee: bool = False) -> dict:
+    """HiGHS options for the case settings (time limit s, gap, threads, seed)."""
+    options = {"output_flag": bool(tee), "time_limit": float(settings["time_limit_s"]),
+               "mip_rel_gap": float(settings["mip_gap"]), "random_seed": int(settings["seed"])}
+    if int(settings["threads"]) > 0:
+        options["threads"] = int(settings["threads"])
+    return options
+
+
+def new_highs() -> highspy.Highs:
+    """A Highs instance, without the banner HiGHS prints on standard output when created."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return highs
+
+
+def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = None,
+                 tee: bool = False) -> SolveOutcome:
+    """Solve the model's arrays with HiGHS; ``warm_start`` is a plan (arrays per block) to start from."""
+    highs = new_highs()
+    for key, value in highs_options(settings, tee).items():
+        highs.setOptionValue(key, value)
+    start = time.perf_counter()
+    to_highs(blocks, highs)
+    if warm_start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = blocks.stack(warm_start)
+        solution.value_valid = True
+        highs.setSolution(solution)
+    handoff = time.perf_counter() - start
+    start = time.perf_counter()
+    highs.run()
+    solver_seconds = time.perf_counter() - start
+    model_status = highs.getModelStatus()
+    status = _HIGHS_STATUS.get(model_status, highs.modelStatusToString(model_status))
+    info = highs.getInfo()
+    has_plan = info.primal_solution_status == 2 and status not in ("infeasible", "unbounded")
+    objective = float(info.objective_function_value) if has_plan else None
+    integer = any(b.kind != "continuous" and b.size for b in blocks.variables.values())
+    if integer:
+        bound = float(info.mip_dual_bound)
+        bound = bound if math.isfinite(bound) and abs(bound) < highspy.kHighsInf else None
+    else:
+        bound = objective if status == "optimal" else None
+    values = blocks.split(np.asarray(highs.getSolution().col_value)) if has_plan else None
+    return SolveOutcome(status=status, has_plan=has_plan, objective=objective, best_bound=bound,
+                        mip_gap=relative_gap(objective, bound), values=values,
+                        timings={"handoff": handoff, "solver": solver_seconds}, model_size=model_size(blocks))
+
+
+def solve_pyomo(m, blocks: ModelBlocks, settings: dict, tee: bool = False) -> SolveOutcome:
+    """Solve a Pyomo model written by :func:`footprint.model.pyomo_backend.to_pyomo` with HiGHS."""
+    from pyomo.contrib.solver.common.factory import SolverFactory
+    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+
+    from footprint.model.pyomo_backend import read_values
+
+    statuses = {TerminationCondition.convergenceCriteriaSatisfied: "optimal",
+                TerminationCondition.maxTimeLimit: "time_limit",
+                TerminationCondition.provenInfeasible: "infeasible",
+                TerminationCondition.locallyInfeasible: "infeasible",
+                TerminationCondition.infeasibleOrUnbounded: "infeasible",
+                TerminationCondition.unbounded: "unbounded"}
     solver = SolverFactory("highs")
     start = time.perf_counter()
     solver.set_instance(m)
     handoff = time.perf_counter() - start
-    size = model_size(solver._solver_model)
     options = {"random_seed": int(settings["seed"])}
     if int(settings["threads"]) > 0:
         options["threads"] = int(settings["threads"])
@@ -75,7 +152,7 @@ def solve_model(m: pyo.ConcreteModel, settings: dict, tee: bool = False) -> Solv
                            rel_gap=float(settings["mip_gap"]), load_solutions=False,
                            raise_exception_on_nonoptimal_result=False, solver_options=options)
     solver_seconds = time.perf_counter() - start
-    status = _STATUS.get(results.termination_condition, str(results.termination_condition.name))
+    status = statuses.get(results.termination_condition, results.termination_condition.name)
     has_plan = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
     if has_plan:
         results.solution_loader.load_vars()
@@ -83,7 +160,8 @@ def solve_model(m: pyo.ConcreteModel, settings: dict, tee: bool = False) -> Solv
     bound = results.objective_bound
     bound = float(bound) if bound is not None and math.isfinite(bound) else None
     if status == "optimal" and objective is not None and bound is None:
-        bound = objective  # an LP (no integers) proven optimal
+        bound = objective
     return SolveOutcome(status=status, has_plan=has_plan, objective=objective, best_bound=bound,
                         mip_gap=relative_gap(objective, bound),
-                        timings={"handoff": handoff, "solver": solver_seconds}, model_size=size)
+                        values=read_values(m, blocks) if has_plan else None,
+                        timings={"handoff": handoff, "solver": solver_seconds}, model_size=model_size(blocks))

@@ -100,8 +100,19 @@ def lane(site: str, zone: str, cost_per_unit: float | None = None, mode: str = "
 
 
 def solve(case, **settings):
-    """Solve with the given settings overrides (mip_gap 0 so that tiny optima are exact)."""
-    return solve_case(case, settings={"mip_gap": 0.0, **settings})
+    """Solve with the given settings overrides (mip_gap 0 so that tiny optima are exact).
+
+    Every tiny case is solved through both back ends (arrays straight to
+    HiGHS, and the same blocks written as a Pyomo model), which must agree on
+    status and objective: the array path is checked against Pyomo on every
+    hand-worked case.
+    """
+    result = solve_case(case, settings={"mip_gap": 0.0, **settings})
+    through_pyomo = solve_case(case, settings={"mip_gap": 0.0, **settings}, backend="pyomo")
+    assert through_pyomo.status == result.status
+    if result.objective is not None:
+        assert through_pyomo.objective == pytest.approx(result.objective, rel=1e-9, abs=1e-6)
+    return result
 
 
 def assert_optimum(result, expected: float) -> None:

@@ -1,54 +1,75 @@
-"""The mixed-integer model of SPEC section 3, in Pyomo.
+"""The mixed-integer model of SPEC section 3, defined once as array blocks.
 
 Conventions (kept across model, results and schema):
 
 - index sets are the rows of the prepared frames of
   :class:`footprint.derive.ModelData`; a variable is indexed by the row
   position in its frame (``Ship[i]`` is row ``i`` of ``data.ship``), which
-  keeps construction sparse and fast; readable ids live in the frames;
+  keeps construction sparse and vectorised; readable ids live in the frames;
 - variables are CamelCase (``Open``, ``Printers``, ``Make``, ``Tooled``,
-  ``Ship``, ``Unmet``, ``Assign``), constraints are CamelCase named after
-  their family, cost expressions are ``Cost_<term>``.
+  ``Ship``, ``Unmet``, ``Assign``), constraint families are CamelCase named
+  after their rule (``PrinterCapacity``, ``Demand``, …), cost terms are the
+  lower-case names of SPEC section 6 (``site_fixed``, ``transport``, …).
 
-Each constraint family is one function with its math in the docstring. An
-extension hook, ``extra_constraints(model, data)``, lets a user add a
-business rule without forking.
+Each constraint family is one function, with its math in its docstring, that
+returns a :class:`~footprint.model.blocks.RowBlock`. :func:`build_blocks`
+collects them; the HiGHS back end passes the arrays straight to the solver and
+the Pyomo back end writes the same rows as a Pyomo model (see blocks.py).
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
-import pyomo.environ as pyo
+import numpy as np
 
 from footprint.derive import ModelData
 from footprint.model import capacity, costs, flows, sites
+from footprint.model.blocks import INF, ModelBlocks, VarBlock
 
-ExtraConstraints = Callable[[pyo.ConcreteModel, ModelData], None]
+FAMILIES = (
+    sites.one_tier, sites.site_count_limits,
+    capacity.printer_bounds, capacity.printer_slots, capacity.printer_capacity,
+    capacity.minimum_utilisation, capacity.tier_link, capacity.tooling,
+    flows.demand_balance, flows.site_balance, flows.strong_linking, flows.single_sourcing,
+    flows.service_level,
+)
 
 
-def build_model(data: ModelData, extra_constraints: ExtraConstraints | None = None) -> pyo.ConcreteModel:
-    """Build the Pyomo model for prepared ``data``; objective in currency per year."""
-    m = pyo.ConcreteModel(name="footprint")
-    m.data = data
-    sites.add_site_variables(m, data)
-    capacity.add_capacity_variables(m, data)
-    flows.add_flow_variables(m, data)
+def variables(data: ModelData) -> dict[str, VarBlock]:
+    """The variable blocks with their domains and bounds.
 
-    sites.one_tier(m, data)
-    sites.site_count_limits(m, data)
-    capacity.printer_bounds(m, data)
-    capacity.printer_slots(m, data)
-    capacity.printer_capacity(m, data)
-    capacity.minimum_utilisation(m, data)
-    capacity.tier_link(m, data)
-    capacity.tooling(m, data)
-    flows.demand_balance(m, data)
-    flows.site_balance(m, data)
-    flows.strong_linking(m, data)
-    flows.single_sourcing(m, data)
-    flows.service_level(m, data)
-    costs.objective(m, data)
-    if extra_constraints is not None:
-        extra_constraints(m, data)
-    return m
+    Open ∈ {0,1} per (site, tier); Printers ∈ ℤ, 0 ≤ Printers ≤ max_l P̄ per
+    (site, technology); Make ≥ 0 (units/year) per (site, tier, product,
+    technology); Tooled ∈ {0,1} per tooled (site, product, technology);
+    0 ≤ Ship ≤ q[k,p] (units/year) per lane; 0 ≤ Unmet ≤ q per penalised demand;
+    Assign ∈ {0,1} per (site, zone, product) under single sourcing.
+    """
+    n_open, n_st, n_make = len(data.open_index), len(data.site_tech), len(data.make)
+    n_tool, n_ship, n_unmet = len(data.tooling), len(data.ship), len(data.unmet_rows)
+    q_demand = data.demand["quantity"].to_numpy(float)
+    blocks = [
+        VarBlock("Open", n_open, "binary", np.zeros(n_open), np.ones(n_open), "site s opens at tier l"),
+        VarBlock("Printers", n_st, "integer", np.zeros(n_st), data.site_tech["pbar_max"].to_numpy(float),
+                 "printers of technology t at site s"),
+        VarBlock("Make", n_make, "continuous", np.zeros(n_make), np.full(n_make, INF),
+                 "units of p made at s on t at tier l"),
+        VarBlock("Tooled", n_tool, "binary", np.zeros(n_tool), np.ones(n_tool), "site s tooled for p on t"),
+        VarBlock("Ship", n_ship, "continuous", np.zeros(n_ship), data.ship["quantity"].to_numpy(float),
+                 "units of p shipped from s to k by m"),
+        VarBlock("Unmet", n_unmet, "continuous", np.zeros(n_unmet), q_demand[data.unmet_rows],
+                 "units of demand (k, p) not served"),
+    ]
+    if data.settings["single_sourcing"]:
+        n = len(data.skp)
+        blocks.append(VarBlock("Assign", n, "binary", np.zeros(n), np.ones(n), "zone k gets p from site s"))
+    return {b.name: b for b in blocks}
+
+
+def build_blocks(data: ModelData) -> ModelBlocks:
+    """Every variable block, constraint family and cost term of the model for ``data``."""
+    rows = []
+    for family in FAMILIES:
+        out = family(data)
+        if out is None:
+            continue
+        rows.extend(out if isinstance(out, list) else [out])
+    return ModelBlocks(variables(data), [r for r in rows if r.size > 0], costs.cost_terms(data))

@@ -1,27 +1,42 @@
-"""Helpers that turn prepared frames into sparse groups of variable positions."""
+"""Vectorised index helpers: positions of keys in prepared frames."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 
-def group_positions(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, np.ndarray]:
-    """Map each key combination of ``frame`` to the row positions holding it."""
-    if frame.empty:
-        return {}
-    groups = frame.groupby(keys, sort=True).indices
+def _index(frame: pd.DataFrame, keys: list[str]) -> pd.Index:
     if len(keys) == 1:
-        return {(k,): v for k, v in groups.items()}
-    return groups
+        return pd.Index(frame[keys[0]])
+    return pd.MultiIndex.from_frame(frame[keys])
 
 
-def position_lookup(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, int]:
-    """Map each key combination (unique in ``frame``) to its row position."""
-    return {tuple(row): i for i, row in enumerate(frame[keys].itertuples(index=False, name=None))}
+def lookup(frame: pd.DataFrame, keys: list[str], target: pd.DataFrame, target_keys: list[str] | None = None
+           ) -> np.ndarray:
+    """Position in ``target`` of each row of ``frame`` (matched on keys; -1 where absent)."""
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64)
+    if target.empty:
+        return np.full(len(frame), -1, dtype=np.int64)
+    return _index(target, target_keys or keys).get_indexer(_index(frame, keys)).astype(np.int64)
 
 
-def linear(coefs, variables) -> pyo.Expression:
-    """A linear expression Σ coef·var, built without Pyomo's operator overhead."""
-    return pyo.quicksum(float(c) * v for c, v in zip(coefs, variables))
+def group_ids(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Row id of each row's key combination, and the unique combinations in id order (sorted)."""
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64), frame[keys].iloc[0:0].reset_index(drop=True)
+    ids = frame.groupby(keys, sort=True).ngroup().to_numpy().astype(np.int64)
+    first = np.unique(ids, return_index=True)[1]
+    uniq = frame[keys].iloc[first].reset_index(drop=True)
+    return ids, uniq
+
+
+def take(values: np.ndarray, positions: np.ndarray, default: float = 0.0) -> np.ndarray:
+    """``values[positions]`` with ``default`` where a position is -1 (safe on empty arrays)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    out = np.full(len(positions), default, dtype=float)
+    found = positions >= 0
+    if found.any():
+        out[found] = np.asarray(values, dtype=float)[positions[found]]
+    return out

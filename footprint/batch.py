@@ -1,0 +1,317 @@
+"""Many scenarios in one run: a local process pool by default, a Dask cluster when asked.
+
+:func:`run_batch` loads and validates each scenario in this process (so its
+input problems name the scenario file and change, and workers need no access
+to the files), sends the validated case to a worker, and writes every result
+here, so a Dask cluster needs no shared file system. Each worker solves one
+scenario at a time with one solver thread (a case's ``threads = 0``, the
+solver's default, becomes 1), so ``jobs`` workers use about ``jobs`` cores.
+
+The output folder holds one results folder per scenario (SPEC section 6,
+``DIR/<scenario name>/``; for a scenario without a plan only its
+``summary.json`` with the reasons) and ``comparison.csv`` plus
+``comparison.xlsx`` (:mod:`footprint.report.compare`). It is written whole or
+not at all, and only replaces an earlier batch folder.
+
+A scenario that fails is reported with its reason; the others still finish.
+Exit status (:attr:`BatchOutcome.exit_status`): 0 every scenario has a plan;
+1 some scenario has none (infeasible, no plan in its time limit, or an
+error in its worker); 2 some scenario is invalid input (its problems are
+listed; the rest are still solved and written). When every scenario is
+invalid nothing is solved or written and :class:`InputError` is raised.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from footprint.api import Result, solve_case
+from footprint.case import Case
+from footprint.errors import InputError
+from footprint.scenario import Scenario, display_path, read_scenario
+
+INVALID, ERROR = "invalid", "error"
+#: a file in the output folder that marks it as an earlier batch result (safe to replace)
+MARKER = "comparison.csv"
+
+
+@dataclass
+class ScenarioRun:
+    """One scenario of a batch: its status and result, or why it has none.
+
+    ``status`` is the solver's (optimal, time_limit, infeasible, …), or
+    ``invalid`` (``problems`` lists the input problems) or ``error`` (the
+    worker failed; ``problems`` holds the error).
+    """
+
+    name: str
+    label: str
+    status: str = "pending"
+    result: Result | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def has_plan(self) -> bool:
+        return self.result is not None and self.result.has_plan
+
+    @property
+    def reason(self) -> str:
+        """Why there is no plan (or the run's warnings), as one line."""
+        lines = self.problems or (self.result.messages if self.result is not None else [])
+        return " | ".join(lines)
+
+
+@dataclass
+class BatchOutcome:
+    runs: list[ScenarioRun]
+    comparison: pd.DataFrame
+    out: Path | None
+    seconds: float
+
+    @property
+    def exit_status(self) -> int:
+        if any(r.status == INVALID for r in self.runs):
+            return 2
+        return 0 if all(r.has_plan for r in self.runs) else 1
+
+
+# ------------------------------------------------------------------ the worker task
+
+
+def solve_scenario(case: Case, warm_start: Result | None = None) -> Result:
+    """Solve one validated scenario (runs in a worker process or on a Dask worker).
+
+    Warm-start hook (issue 5): ``warm_start`` is meant to carry the base
+    plan a scenario may start from. :func:`run_batch` passes None for now and
+    it is not handed on; wiring it to the solver and measuring whether it
+    helps is left to the solver's owner (``solve_case(case, warm_start=…)``).
+    """
+    del warm_start  # not used yet, see above
+    return solve_case(case)
+
+
+# ------------------------------------------------------------------ executors
+
+
+class _LocalPool:
+    """A pool of worker processes on this machine."""
+
+    def __init__(self, jobs: int) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        # forkserver: workers start from a clean process that imported footprint once
+        # (fork is unsafe with threads, spawn re-imports everything in each worker).
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            context.set_forkserver_preload(["footprint.api"])
+        self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def as_completed(self, futures):
+        return concurrent.futures.as_completed(futures)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskPool:
+    """The workers of a Dask distributed cluster (they need footprint installed)."""
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - a dependency of footprint
+            raise InputError("--scheduler: the dask distributed package is not installed") from None
+        try:
+            self.client = Client(address, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(f"--scheduler {address}: cannot connect to a Dask scheduler there ({exc})") from None
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def as_completed(self, futures):
+        from distributed import as_completed
+
+        return as_completed(futures)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+# ------------------------------------------------------------------ scenarios in, folder out
+
+
+def as_scenario(item: Scenario | str | Path) -> Scenario:
+    """A scenario from a Scenario, a ``.toml`` file, or a case folder or workbook (no changes)."""
+    if isinstance(item, Scenario):
+        return item
+    path = Path(item)
+    if path.suffix.lower() == ".toml":
+        return read_scenario(path)
+    if not (path.is_dir() or (path.suffix.lower() == ".xlsx" and path.is_file())):
+        raise InputError(f"{path}: no such case folder, workbook or scenario file")
+    return Scenario(name=path.resolve().name if path.is_dir() else path.stem, base=path)
+
+
+def check_batch_folder(out: Path) -> None:
+    """Refuse a folder that is not an earlier batch or sweep result (the user's files)."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise InputError(f"{out}: exists and is not a footprint batch results folder; "
+                         "choose another --out (nothing was written)")
+
+
+def _replace_folder(tmp: Path, out: Path) -> None:
+    if out.exists():
+        backup = out.with_name(f".{out.name}.old")
+        if backup.exists():
+            shutil.rmtree(backup)
+        out.rename(backup)
+        tmp.rename(out)
+        shutil.rmtree(backup)
+    else:
+        tmp.rename(out)
+
+
+def write_batch(out: Path, runs: Sequence[ScenarioRun],
+                extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None) -> pd.DataFrame:
+    """Write every run's results folder and the comparison into ``out``, atomically."""
+    from footprint.report.compare import write_comparison
+    from footprint.report.folder import write_results
+
+    check_batch_folder(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for run in runs:
+            if run.result is not None:
+                write_results(run.result, tmp / run.name)
+        comparison = write_comparison(tmp, runs)
+        if extra is not None:
+            extra(tmp, runs)
+        _replace_folder(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return comparison
+
+
+def _progress(enabled: bool, total: int):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[last]}"), console=Console(stderr=True), disable=not enabled,
+                    transient=False)
+
+
+def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None = None, jobs: int | None = None,
+              scheduler: str | None = None, settings: Mapping[str, object] | None = None,
+              settings_origin: str = "--set", progress: bool = False,
+              extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None) -> BatchOutcome:
+    """Solve many scenarios and (when ``out`` is given) write their results and the comparison.
+
+    ``scenarios``: :class:`Scenario` objects, ``.toml`` scenario files, or case
+    folders or workbooks (solved as they are). ``jobs``: worker processes of
+    the local pool (default: the machine's cores, at most one per scenario);
+    ``scheduler``: a Dask scheduler address (``tcp://host:8786``) to run on
+    instead. ``settings`` override every scenario's settings (the command
+    line's ``--set``). ``extra(folder, runs)`` may add files to the output
+    folder before it is put in place (the sweep's table and chart).
+
+    Raises :class:`InputError` (and writes nothing) for a bad option, two
+    scenarios with one name, an ``out`` that is not an earlier batch folder,
+    or when every scenario is invalid.
+    """
+    start = time.perf_counter()
+    items = list(scenarios)
+    if not items:
+        raise InputError("batch: give at least one scenario")
+    if jobs is not None and jobs < 1:
+        raise InputError(f"--jobs {jobs}: must be at least 1")
+    runs: list[ScenarioRun] = []
+    loaded: list[Scenario | None] = []
+    for item in items:
+        try:
+            scenario = as_scenario(item)
+            runs.append(ScenarioRun(scenario.name, scenario.label))
+            loaded.append(scenario)
+        except InputError as error:
+            path = Path(item)
+            runs.append(ScenarioRun(path.stem, display_path(path), INVALID, problems=error.problems))
+            loaded.append(None)
+    _check_names(runs)
+    out_path = Path(out) if out is not None else None
+    if out_path is not None:
+        check_batch_folder(out_path)
+
+    pending = [i for i, s in enumerate(loaded) if s is not None]
+    with _progress(progress, len(runs)) as bar:
+        task = bar.add_task("solving", total=len(runs), last="")
+        bar.advance(task, len(runs) - len(pending))
+        if pending:
+            pool = _DaskPool(scheduler) if scheduler else _LocalPool(jobs or max(1, min(os.cpu_count() or 1,
+                                                                                       len(pending))))
+            try:
+                _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task)
+            finally:
+                pool.close()
+    if all(r.status == INVALID for r in runs):
+        raise InputError([line for r in runs for line in r.problems])
+    if out_path is not None:
+        comparison = write_batch(out_path, runs, extra)
+    else:
+        from footprint.report.compare import comparison_table
+
+        comparison = comparison_table(runs)
+    return BatchOutcome(runs, comparison, out_path, time.perf_counter() - start)
+
+
+def _check_names(runs: list[ScenarioRun]) -> None:
+    seen: dict[str, str] = {}
+    problems = []
+    for run in runs:
+        if run.name in seen:
+            problems.append(f"{run.label}: scenario name '{run.name}' is also the name of {seen[run.name]}; "
+                            "names must differ (each names its results folder)")
+        seen.setdefault(run.name, run.label)
+    if problems:
+        raise InputError(problems)
+
+
+def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task) -> None:
+    """Load each scenario here and hand it to the pool as soon as it is valid; collect results."""
+    futures = {}
+    for i in pending:
+        run = runs[i]
+        try:
+            case = loaded[i].load(settings, settings_origin)
+        except InputError as error:
+            run.status, run.problems = INVALID, error.problems
+            bar.advance(task)
+            continue
+        if int(case.settings.get("threads") or 0) == 0:
+            case = case.with_settings({"threads": 1})
+        # Warm-start hook: a base plan for every scenario would be passed here (see solve_scenario).
+        futures[pool.submit(solve_scenario, case)] = i
+    for future in pool.as_completed(list(futures)):
+        run = runs[futures[future]]
+        try:
+            run.result = future.result()
+            run.status = run.result.status
+        except InputError as error:
+            run.status, run.problems = INVALID, error.problems
+        except Exception as exc:  # a worker's failure is this scenario's, not the batch's
+            run.status, run.problems = ERROR, [f"{type(exc).__name__}: {exc}"]
+        bar.update(task, advance=1, last=f"{run.name}: {run.status}")
