@@ -166,6 +166,111 @@ def import_orlib_cmd(
     out_console.print(f"wrote case {folder}", markup=False)
 
 
+def _run_overrides(set_: list[str], time_limit: float | None, gap: float | None) -> dict:
+    overrides: dict = _parse_sets(set_)
+    if time_limit is not None:
+        overrides["time_limit_s"] = time_limit
+    if gap is not None:
+        overrides["mip_gap"] = gap
+    return overrides
+
+
+def _finish_batch(outcome, what: str) -> None:
+    """Print the comparison of a batch or sweep and exit with its status (see footprint.batch)."""
+    table = Table(title=f"{what}: {len(outcome.runs)} scenario(s) in {outcome.seconds:.1f} s")
+    for col in ("scenario", "status", "objective", "gap", "sites", "printers", "vs " + str(
+            next((r.name for r in outcome.runs if r.has_plan), "first"))):
+        table.add_column(col, justify="right" if col in ("objective", "gap", "sites", "printers") else "left")
+    for run, (_, row) in zip(outcome.runs, outcome.comparison.iterrows()):
+        if run.has_plan:
+            diff = "; ".join(filter(None, [f"opens {row['sites_opened']}" if row["sites_opened"] else "",
+                                           f"closes {row['sites_closed']}" if row["sites_closed"] else "",
+                                           row["printer_changes"]]))
+            gap = "" if run.result.mip_gap is None else f"{run.result.mip_gap:.2%}"
+            table.add_row(run.name, run.status, _money(run.result.objective), gap, str(int(row["open_sites"])),
+                          str(int(row["printers"])), diff or "same plan")
+        else:
+            table.add_row(run.name, f"[red]{run.status}[/]", "", "", "", "", "see the messages below")
+    out_console.print(table)
+    problems = [line for run in outcome.runs if run.status == "invalid" for line in run.problems]
+    for run in outcome.runs:
+        if not run.has_plan and run.status != "invalid":
+            err_console.print(f"{run.name}: {run.status}: {run.reason}", markup=False)
+    for line in problems:
+        err_console.print(line, markup=False)
+    if problems:
+        err_console.print(f"invalid input: {len(problems)} problem(s) found", markup=False)
+    if outcome.out is not None:
+        out_console.print(f"results written to {outcome.out}", markup=False)
+    raise typer.Exit(outcome.exit_status)
+
+
+@app.command()
+def batch(
+    scenarios: List[Path] = typer.Argument(..., help="scenario files (.toml), case folders or workbooks"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="worker processes (default: the machine's cores)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786"),
+    out: Path = typer.Option(Path("results/batch"), "--out", help="results folder"),
+    set_: List[str] = typer.Option([], "--set", help="override a setting in every scenario, KEY=VALUE (repeatable)"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit per scenario, seconds"),
+    gap: Optional[float] = typer.Option(None, "--gap", help="relative MIP gap to stop at"),
+) -> None:
+    """Solve many scenarios; write one results folder each plus comparison.csv and comparison.xlsx.
+
+    Exit status 0: every scenario has a plan; 1: some has none; 2: some scenario is invalid (the
+    others are still solved and written), or a bad option (nothing written).
+    """
+    from footprint.batch import run_batch
+
+    try:
+        outcome = run_batch(scenarios, out=out, jobs=jobs, scheduler=scheduler,
+                            settings=_run_overrides(set_, time_limit, gap), progress=True)
+    except InputError as error:
+        _fail_invalid(error)
+        return
+    _finish_batch(outcome, "batch")
+
+
+@app.command()
+def sweep(
+    case: Path = typer.Argument(..., help="case folder, .xlsx workbook or .toml scenario"),
+    table_name: str = typer.Option(..., "--table", help="table whose column is swept"),
+    column: str = typer.Option(..., "--column", help="numeric column multiplied by each factor"),
+    where: List[str] = typer.Option([], "--where", help="only rows with COL=VALUE (repeatable; all must match)"),
+    factors: str = typer.Option(..., "--factors", help="comma-separated factors, e.g. 0.5,1,2"),
+    out: Optional[Path] = typer.Option(None, "--out", help="results folder (default results/<case>-sweep-<column>)"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="worker processes (default: the machine's cores)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786"),
+    set_: List[str] = typer.Option([], "--set", help="override a setting, KEY=VALUE (repeatable)"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit per factor, seconds"),
+    gap: Optional[float] = typer.Option(None, "--gap", help="relative MIP gap to stop at"),
+) -> None:
+    """Multiply one input column by each factor in turn; write sweep.csv, sweep.png and the comparison."""
+    from footprint.batch import as_scenario
+    from footprint.sweep import parse_factors, parse_where, run_sweep, sweep_change
+
+    try:
+        problems, values, rows = [], [], {}
+        try:
+            values = parse_factors(factors)
+        except InputError as error:
+            problems += error.problems
+        try:
+            rows = parse_where(where)
+            sweep_change(table_name, column, rows)
+        except InputError as error:
+            problems += error.problems
+        if problems:  # every problem of the options at once
+            raise InputError(problems)
+        target = out if out is not None else Path("results") / f"{as_scenario(case).name}-sweep-{column}"
+        outcome, _ = run_sweep(case, table_name, column, values, where=rows, out=target, jobs=jobs,
+                               scheduler=scheduler, settings=_run_overrides(set_, time_limit, gap), progress=True)
+    except InputError as error:
+        _fail_invalid(error)
+        return
+    _finish_batch(outcome, "sweep")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -68,57 +68,107 @@ def _tiers(case: Case) -> pd.DataFrame:
     return tiers[["tier", "fixed_cost", "max_printers", "cost_multiplier"]].reset_index(drop=True)
 
 
-def compute_lanes(case: Case, sites: pd.DataFrame) -> pd.DataFrame:
-    """Every site × zone × mode lane that exists, with distance, unit cost parts and transit.
+def _zone_lead_limit(case: Case, zones: pd.DataFrame, demand: pd.DataFrame) -> np.ndarray:
+    """Longest useful lead time per zone (days): lanes slower than this can serve nothing.
+
+    Under the hard policy a lane is only created for products whose target it
+    meets, so a lane slower than the zone's loosest target is never used;
+    under the soft policy, or where a product has no target, every lane may
+    serve (infinite limit). Zones without demand get -inf (no lane needed).
+    """
+    limit = np.full(len(zones), -np.inf)
+    if demand.empty:
+        return limit
+    target = demand["lead_time_target_days"].fillna(np.inf)
+    if case.settings["lead_time_policy"] != "hard":
+        target = pd.Series(np.inf, index=target.index)
+    loosest = target.groupby(demand["zone"]).max()
+    pos = pd.Index(zones["zone"]).get_indexer(loosest.index)
+    limit[pos] = loosest.to_numpy()
+    return limit
+
+
+LANE_CHUNK = 2_000_000  # site × zone × mode combinations computed at once (bounds memory)
+
+
+def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """Every site × zone × mode lane that can carry flow, with distance, unit cost parts and transit.
 
     Columns: site, zone, mode, distance_km, cost_fixed (per unit), cost_per_kg
-    (per kg of product), transit_days, co2_kg_per_tonne_km.
+    (per kg of product), transit_days, co2_kg_per_tonne_km. Computed in chunks
+    of sites: lanes to zones without demand, beyond the mode's range, or
+    slower than every target at the zone (hard policy) are dropped before
+    they take memory; lanes listed in ``lanes`` are kept for their overrides.
     """
     zones, modes, listed = case.table("zones"), case.table("modes"), case.table("lanes")
     cols = ["site", "zone", "mode", "distance_km", "cost_fixed", "cost_per_kg", "transit_days",
             "co2_kg_per_tonne_km", "max_distance_km"]
-    if modes is not None and not modes.empty:
-        s_idx, z_idx, m_idx = np.meshgrid(np.arange(len(sites)), np.arange(len(zones)),
-                                          np.arange(len(modes)), indexing="ij")
-        s_idx, z_idx, m_idx = s_idx.ravel(), z_idx.ravel(), m_idx.ravel()
-        gc = haversine_km(sites["lat"].to_numpy()[s_idx], sites["lon"].to_numpy()[s_idx],
-                          zones["lat"].to_numpy()[z_idx], zones["lon"].to_numpy()[z_idx])
-        mode = {c: modes[c].to_numpy()[m_idx] for c in modes.columns}
-        dist = gc * mode["circuity"]
-        lanes = pd.DataFrame({
-            "site": sites["site"].to_numpy()[s_idx], "zone": zones["zone"].to_numpy()[z_idx],
-            "mode": mode["mode"], "distance_km": dist, "cost_fixed": mode["cost_per_unit"],
-            "cost_per_kg": mode["cost_per_kg_km"] * dist,
-            "transit_days": mode["handling_days"] + dist / mode["speed_km_per_day"],
-            "co2_kg_per_tonne_km": mode["co2_kg_per_tonne_km"], "max_distance_km": mode["max_distance_km"],
-            "_cpkk": mode["cost_per_kg_km"], "_speed": mode["speed_km_per_day"],
-            "_handling": mode["handling_days"],
-        })
-        if listed is not None and not listed.empty:
-            over = listed.rename(columns={"distance_km": "o_dist", "cost_per_unit": "o_cpu",
-                                          "cost_per_kg": "o_cpk", "transit_days": "o_transit"})
-            lanes = lanes.merge(over[["site", "zone", "mode", "o_dist", "o_cpu", "o_cpk", "o_transit", "allowed"]],
-                                on=["site", "zone", "mode"], how="left")
-            has_dist = lanes["o_dist"].notna()
-            lanes.loc[has_dist, "distance_km"] = lanes.loc[has_dist, "o_dist"]
-            # Computed parts follow the (possibly overridden) distance.
-            lanes["cost_per_kg"] = lanes["_cpkk"] * lanes["distance_km"]
-            lanes["transit_days"] = lanes["_handling"] + lanes["distance_km"] / lanes["_speed"]
-            has_cpu = lanes["o_cpu"].notna()
-            lanes.loc[has_cpu, "cost_fixed"] = lanes.loc[has_cpu, "o_cpu"]
-            lanes.loc[has_cpu, "cost_per_kg"] = lanes.loc[has_cpu, "o_cpk"]
-            has_transit = lanes["o_transit"].notna()
-            lanes.loc[has_transit, "transit_days"] = lanes.loc[has_transit, "o_transit"]
-            lanes = lanes[lanes["allowed"].fillna(True).astype(bool)]
-        too_far = lanes["max_distance_km"].notna() & (lanes["distance_km"] > lanes["max_distance_km"])
-        lanes = lanes[~too_far]
-    else:
+    if modes is None or modes.empty:
         lanes = listed[listed["allowed"]].copy()
         lanes = lanes[lanes["site"].isin(sites["site"])]
         lanes["distance_km"] = lanes["distance_km"].fillna(0.0)
         lanes["cost_fixed"] = lanes["cost_per_unit"]
         lanes["co2_kg_per_tonne_km"] = 0.0
         lanes["max_distance_km"] = np.nan
+        return lanes[cols].reset_index(drop=True)
+
+    n_s, n_z, n_m = len(sites), len(zones), len(modes)
+    limit = _zone_lead_limit(case, zones, demand)
+    site_lead = sites["lead_time_days"].to_numpy(float)
+    mode = {c: modes[c].to_numpy() for c in modes.columns}
+    max_dist = np.where(np.isnan(mode["max_distance_km"].astype(float)), np.inf, mode["max_distance_km"].astype(float))
+    listed_codes = np.zeros(0, dtype=np.int64)
+    if listed is not None and not listed.empty:
+        s_pos = pd.Index(sites["site"]).get_indexer(listed["site"])
+        z_pos = pd.Index(zones["zone"]).get_indexer(listed["zone"])
+        m_pos = pd.Index(modes["mode"]).get_indexer(listed["mode"])
+        ok = (s_pos >= 0) & (z_pos >= 0) & (m_pos >= 0)
+        listed_codes = np.sort(((s_pos * n_z + z_pos) * n_m + m_pos)[ok].astype(np.int64))
+    keep_s, keep_z, keep_m, keep_d = [], [], [], []
+    step = max(1, LANE_CHUNK // max(1, n_z * n_m))
+    z_lat, z_lon = zones["lat"].to_numpy(float), zones["lon"].to_numpy(float)
+    s_lat, s_lon = sites["lat"].to_numpy(float), sites["lon"].to_numpy(float)
+    for s0 in range(0, n_s, step):
+        s_idx, z_idx, m_idx = np.meshgrid(np.arange(s0, min(n_s, s0 + step)), np.arange(n_z), np.arange(n_m),
+                                          indexing="ij")
+        s_idx, z_idx, m_idx = s_idx.ravel(), z_idx.ravel(), m_idx.ravel()
+        dist = haversine_km(s_lat[s_idx], s_lon[s_idx], z_lat[z_idx], z_lon[z_idx]) * mode["circuity"][m_idx]
+        transit = mode["handling_days"][m_idx] + dist / mode["speed_km_per_day"][m_idx]
+        ok = (dist <= max_dist[m_idx]) & (site_lead[s_idx] + transit <= limit[z_idx] + ON_TIME_TOLERANCE_DAYS)
+        if len(listed_codes):
+            ok |= np.isin((s_idx.astype(np.int64) * n_z + z_idx) * n_m + m_idx, listed_codes)
+        keep_s.append(s_idx[ok])
+        keep_z.append(z_idx[ok])
+        keep_m.append(m_idx[ok])
+        keep_d.append(dist[ok])
+    s_idx, z_idx, m_idx = (np.concatenate(a) for a in (keep_s, keep_z, keep_m))
+    dist = np.concatenate(keep_d)
+    lanes = pd.DataFrame({
+        "site": sites["site"].to_numpy()[s_idx], "zone": zones["zone"].to_numpy()[z_idx],
+        "mode": mode["mode"][m_idx], "distance_km": dist, "cost_fixed": mode["cost_per_unit"][m_idx].astype(float),
+        "co2_kg_per_tonne_km": mode["co2_kg_per_tonne_km"][m_idx].astype(float),
+        "max_distance_km": mode["max_distance_km"][m_idx].astype(float),
+        "_cpkk": mode["cost_per_kg_km"][m_idx].astype(float), "_speed": mode["speed_km_per_day"][m_idx].astype(float),
+        "_handling": mode["handling_days"][m_idx].astype(float),
+    })
+    if listed is not None and not listed.empty:
+        over = listed.rename(columns={"distance_km": "o_dist", "cost_per_unit": "o_cpu",
+                                      "cost_per_kg": "o_cpk", "transit_days": "o_transit"})
+        lanes = lanes.merge(over[["site", "zone", "mode", "o_dist", "o_cpu", "o_cpk", "o_transit", "allowed"]],
+                            on=["site", "zone", "mode"], how="left")
+        has_dist = lanes["o_dist"].notna()
+        lanes.loc[has_dist, "distance_km"] = lanes.loc[has_dist, "o_dist"]
+        lanes = lanes[lanes["allowed"].fillna(True).astype(bool)]
+    lanes["cost_per_kg"] = lanes["_cpkk"] * lanes["distance_km"]
+    lanes["transit_days"] = lanes["_handling"] + lanes["distance_km"] / lanes["_speed"]
+    if "o_cpu" in lanes:
+        has_cpu = lanes["o_cpu"].notna()
+        lanes.loc[has_cpu, "cost_fixed"] = lanes.loc[has_cpu, "o_cpu"]
+        lanes.loc[has_cpu, "cost_per_kg"] = lanes.loc[has_cpu, "o_cpk"]
+        has_transit = lanes["o_transit"].notna()
+        lanes.loc[has_transit, "transit_days"] = lanes.loc[has_transit, "o_transit"]
+    too_far = lanes["max_distance_km"].notna() & (lanes["distance_km"] > lanes["max_distance_km"])
+    lanes = lanes[~too_far]
     return lanes[cols].reset_index(drop=True)
 
 
@@ -201,7 +251,7 @@ def derive(case: Case) -> ModelData:
     demand = _demand(case)
     processes = case.table("processes")
     site_tech = _site_tech(case, sites)
-    lanes = compute_lanes(case, sites)
+    lanes = compute_lanes(case, sites, demand)
 
     # (site, product) pairs a site can make on some technology it hosts.
     site_proc = site_tech[["site", "technology"]].merge(processes, on="technology")

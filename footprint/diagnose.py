@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from footprint.case import Case
-from footprint.derive import ModelData, derive
+from footprint.derive import ModelData, compute_lanes, derive
 
 MAX_LINES = 20
 
@@ -28,10 +28,11 @@ def unreachable_demand(case: Case, data: ModelData) -> list[str]:
         return []
     processes = case.table("processes")
     product_techs = processes.groupby("product")["technology"].apply(set).to_dict()
-    hosted = data.site_tech[["site", "technology"]] if not data.site_tech.empty else pd.DataFrame(
-        columns=["site", "technology"])
     all_pairs = _site_tech_all(case, data)
-    lanes = data.lanes
+    # Lanes regardless of lead-time targets, to the zones concerned only, so that
+    # "no lane at all" can be told apart from "no lane fast enough".
+    lanes = compute_lanes(case.with_settings({"lead_time_policy": "soft"}), data.sites,
+                          data.demand[data.demand["zone"].isin(missing["zone"])])
     lines = []
     for _, row in missing.head(MAX_LINES).iterrows():
         zone, product = row["zone"], row["product"]
@@ -57,7 +58,6 @@ def unreachable_demand(case: Case, data: ModelData) -> list[str]:
                      f"the fastest lane (site {best['site']} by {best['mode']}) takes {lead.min():.2f} days")
     if len(missing) > MAX_LINES:
         lines.append(f"... and {len(missing) - MAX_LINES} more zone × product pairs that cannot be served")
-    _ = hosted
     return lines
 
 

@@ -322,17 +322,23 @@ def _settings_layers(case: Case, layers: list[tuple[str, Mapping]]) -> Case:
     """Apply settings layers in order; each problem names the layer it came from."""
     problems = Problems()
     merged: dict[str, object] = {}
-    origin_of: dict[str, str] = {}
-    for origin, values in layers:
+    layer_of: dict[str, int] = {}
+    for number, (origin, values) in enumerate(layers):
         for key, value in (values or {}).items():
             try:
                 merged[key] = settings_mod.parse_setting(key, value)
-                origin_of[key] = origin
+                layer_of[key] = number
             except ValueError as exc:
                 problems.add(f"{origin} {key}", str(exc))
     problems.raise_if_any()
     for key, text in settings_mod.check_consistency({**case.settings, **merged}):
-        problems.add(f"{origin_of.get(key, 'settings')} {key}", text)
+        # blame the last layer that set one of the settings in conflict
+        involved = [k for k in layer_of if k == key or k in text]
+        if involved:
+            key = max(involved, key=layer_of.get)
+            problems.add(f"{layers[layer_of[key]][0]} {key}", text)
+        else:
+            problems.add(f"settings {key}", text)
     problems.raise_if_any()
     return replace(case, settings={**case.settings, **merged}) if merged else case
 

@@ -1,10 +1,12 @@
 """Side-by-side comparison of many runs: comparison.csv and comparison.xlsx.
 
 One row per scenario, in the order given: its status (optimal, time_limit,
-infeasible, invalid, error, …), objective, gap, the ten cost terms, the main
-KPIs, where its units are made (existing plants versus newly opened sites),
-and how its site plan differs from the reference plan: the first scenario of
-the batch that has a plan (named in ``compared_with``).
+infeasible, invalid, error, …), objective, gap, the ten cost terms of
+``summary.json`` (``cost_site_fixed`` … ``cost_carbon``, currency/year), the
+main KPIs (``printers`` counts printers, ``printers_<technology>`` by type),
+where its units are made (existing plants versus newly opened sites), and how
+its site plan differs from the reference plan: the first scenario of the
+batch that has a plan (named in ``compared_with``).
 
 Central and local production: units made at sites whose input status is
 ``open`` (the existing plants, which must stay open) are *central*; units
@@ -89,7 +91,7 @@ def comparison_table(runs: Iterable[Run]) -> pd.DataFrame:
                    best_bound=result.best_bound if result is not None and result.best_bound is not None else np.nan,
                    mip_gap=result.mip_gap if plan and result.mip_gap is not None else np.nan)
         for term in COST_TERMS:
-            row[term] = result.costs.get(term, 0.0) if plan else np.nan
+            row[f"cost_{term}"] = result.costs.get(term, 0.0) if plan else np.nan
         k = result.kpis if plan else {}
         by_tech = k.get("printers_by_technology", {})
         row["open_sites"] = k.get("open_sites", np.nan)
