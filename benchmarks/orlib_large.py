@@ -136,6 +136,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--only", default="", help="comma-separated instance names, e.g. capa_8000")
+    parser.add_argument("--methods", default="footprint,plain_pyomo,bare_highs",
+                        help="comma-separated subset of footprint, plain_pyomo, bare_highs")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "orlib_large.csv")
     args = parser.parse_args()
     rows = [r for r in csv.DictReader(open(args.orlib_dir / "optima.csv"))
@@ -156,6 +158,8 @@ def main() -> None:
             for method, run in (("footprint", lambda: run_footprint(path, capacity, args.time_limit, args.threads)),
                                 ("plain_pyomo", lambda: run_plain_pyomo(inst, args.time_limit, args.threads)),
                                 ("bare_highs", lambda: run_bare_highs(inst, args.time_limit, args.threads))):
+                if method not in args.methods.split(","):
+                    continue
                 out = run()
                 obj, bound = out.get("objective"), out.get("bound")
                 record = {"instance": row["instance"], "published": published, "method": method,

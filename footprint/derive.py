@@ -40,6 +40,21 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def unit_vectors(lat, lon) -> np.ndarray:
+    """Points on the unit sphere (n × 3) for degrees latitude and longitude."""
+    phi, lmb = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    return np.column_stack([np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)])
+
+
+def great_circle_km(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Great-circle km between unit vectors (row-wise): 2R·asin(chord/2), the haversine distance."""
+    chord = np.sqrt(((u - v) ** 2).sum(axis=1))
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, chord / 2))
+
+
+KM_PER_DEGREE_LATITUDE = np.pi * EARTH_RADIUS_KM / 180.0
+
+
 @dataclass
 class ModelData:
     """Prepared, sparse data for the model; every frame holds one row per index."""
@@ -91,7 +106,8 @@ def _zone_lead_limit(case: Case, zones: pd.DataFrame, demand: pd.DataFrame) -> n
 LANE_CHUNK = 2_000_000  # site × zone × mode combinations computed at once (bounds memory)
 
 
-def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: pd.DataFrame | None = None
+                  ) -> pd.DataFrame:
     """Every site × zone × mode lane that can carry flow, with distance, unit cost parts and transit.
 
     Columns: site, zone, mode, distance_km, cost_fixed (per unit), cost_per_kg
@@ -100,9 +116,10 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame) -> pd.D
     slower than every target at the zone (hard policy) are dropped before
     they take memory; lanes listed in ``lanes`` are kept for their overrides.
     """
-    zones, modes, listed = case.table("zones"), case.table("modes"), case.table("lanes")
+    modes, listed = case.table("modes"), case.table("lanes")
+    zones = case.table("zones") if zones is None else zones
     cols = ["site", "zone", "mode", "distance_km", "cost_fixed", "cost_per_kg", "transit_days",
-            "co2_kg_per_tonne_km", "max_distance_km"]
+            "co2_kg_per_tonne_km", "max_distance_km", "_s", "_z", "_m"]
     if modes is None or modes.empty:
         lanes = listed[listed["allowed"]].copy()
         lanes = lanes[lanes["site"].isin(sites["site"])]
@@ -110,6 +127,9 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame) -> pd.D
         lanes["cost_fixed"] = lanes["cost_per_unit"]
         lanes["co2_kg_per_tonne_km"] = 0.0
         lanes["max_distance_km"] = np.nan
+        lanes["_s"] = pd.Index(sites["site"]).get_indexer(lanes["site"])
+        lanes["_z"] = pd.Index(zones["zone"]).get_indexer(lanes["zone"])
+        lanes["_m"] = pd.factorize(lanes["mode"], sort=True)[0]
         return lanes[cols].reset_index(drop=True)
 
     n_s, n_z, n_m = len(sites), len(zones), len(modes)
@@ -125,24 +145,59 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame) -> pd.D
         ok = (s_pos >= 0) & (z_pos >= 0) & (m_pos >= 0)
         listed_codes = np.sort(((s_pos * n_z + z_pos) * n_m + m_pos)[ok].astype(np.int64))
     keep_s, keep_z, keep_m, keep_d = [], [], [], []
-    step = max(1, LANE_CHUNK // max(1, n_z * n_m))
-    z_lat, z_lon = zones["lat"].to_numpy(float), zones["lon"].to_numpy(float)
-    s_lat, s_lon = sites["lat"].to_numpy(float), sites["lon"].to_numpy(float)
-    for s0 in range(0, n_s, step):
-        s_idx, z_idx, m_idx = np.meshgrid(np.arange(s0, min(n_s, s0 + step)), np.arange(n_z), np.arange(n_m),
-                                          indexing="ij")
-        s_idx, z_idx, m_idx = s_idx.ravel(), z_idx.ravel(), m_idx.ravel()
-        dist = haversine_km(s_lat[s_idx], s_lon[s_idx], z_lat[z_idx], z_lon[z_idx]) * mode["circuity"][m_idx]
+    s_vec = unit_vectors(sites["lat"], sites["lon"])
+    z_vec = unit_vectors(zones["lat"], zones["lon"])
+    # A great-circle distance is at least the latitude difference in km, so a
+    # zone only needs the sites within its own reach in latitude: the
+    # furthest any mode can travel within the zone's loosest target.
+    circuity = mode["circuity"].astype(float)
+    reach_days = limit[:, None] - mode["handling_days"][None, :].astype(float) - (site_lead.min() if n_s else 0.0)
+    reach_km = np.minimum(reach_days * mode["speed_km_per_day"][None, :].astype(float), max_dist[None, :])
+    band = np.max(reach_km / circuity[None, :], axis=1, initial=-np.inf) / KM_PER_DEGREE_LATITUDE + 1e-6
+    s_lat = sites["lat"].to_numpy(float)
+    s_order = np.argsort(s_lat, kind="stable")
+    s_sorted = s_lat[s_order]
+    z_lat = zones["lat"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        lo = np.searchsorted(s_sorted, z_lat - band, side="left")
+        hi = np.searchsorted(s_sorted, z_lat + band, side="right")
+    count = np.where(band >= 0, np.maximum(hi - lo, 0), 0)
+    # Zones in chunks of about LANE_CHUNK / modes site-zone pairs, to bound memory.
+    bounds = np.searchsorted(np.cumsum(count), np.arange(0, count.sum(), max(1, LANE_CHUNK // max(1, n_m))),
+                             side="right")
+    edges = np.unique(np.r_[0, bounds, n_z])
+    for z0, z1 in zip(edges[:-1], edges[1:]):
+        zs = np.arange(z0, z1)
+        c = count[zs]
+        pair_z = np.repeat(zs, c)
+        offset = np.arange(c.sum()) - np.repeat(np.cumsum(c) - c, c)
+        pair_s = s_order[np.repeat(lo[zs], c) + offset]
+        gc = great_circle_km(s_vec[pair_s], z_vec[pair_z])
+        s_idx, z_idx = np.repeat(pair_s, n_m), np.repeat(pair_z, n_m)
+        m_idx, gc = np.tile(np.arange(n_m), len(pair_s)), np.repeat(gc, n_m)
+        dist = gc * mode["circuity"][m_idx]
         transit = mode["handling_days"][m_idx] + dist / mode["speed_km_per_day"][m_idx]
         ok = (dist <= max_dist[m_idx]) & (site_lead[s_idx] + transit <= limit[z_idx] + ON_TIME_TOLERANCE_DAYS)
-        if len(listed_codes):
-            ok |= np.isin((s_idx.astype(np.int64) * n_z + z_idx) * n_m + m_idx, listed_codes)
         keep_s.append(s_idx[ok])
         keep_z.append(z_idx[ok])
         keep_m.append(m_idx[ok])
-        keep_d.append(dist[ok])
-    s_idx, z_idx, m_idx = (np.concatenate(a) for a in (keep_s, keep_z, keep_m))
+        keep_d.append(dist[ok].astype(float))
+    if len(listed_codes):
+        # Listed lanes are kept whatever their computed reach: their overrides decide.
+        ls, rem = np.divmod(listed_codes, n_z * n_m)
+        lz, lm = np.divmod(rem, n_m)
+        dist = great_circle_km(s_vec[ls], z_vec[lz]) * mode["circuity"][lm].astype(float)
+        keep_s.append(ls)
+        keep_z.append(lz)
+        keep_m.append(lm)
+        keep_d.append(dist)
+    s_idx, z_idx, m_idx = (np.concatenate(a).astype(np.int64) for a in (keep_s, keep_z, keep_m))
     dist = np.concatenate(keep_d)
+    if len(listed_codes):  # a listed lane may also have been computed: keep it once
+        code = (s_idx * n_z + z_idx) * n_m + m_idx
+        _, once = np.unique(code, return_index=True)
+        once = np.sort(once)
+        s_idx, z_idx, m_idx, dist = s_idx[once], z_idx[once], m_idx[once], dist[once]
     lanes = pd.DataFrame({
         "site": sites["site"].to_numpy()[s_idx], "zone": zones["zone"].to_numpy()[z_idx],
         "mode": mode["mode"][m_idx], "distance_km": dist, "cost_fixed": mode["cost_per_unit"][m_idx].astype(float),
@@ -150,6 +205,7 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame) -> pd.D
         "max_distance_km": mode["max_distance_km"][m_idx].astype(float),
         "_cpkk": mode["cost_per_kg_km"][m_idx].astype(float), "_speed": mode["speed_km_per_day"][m_idx].astype(float),
         "_handling": mode["handling_days"][m_idx].astype(float),
+        "_s": s_idx, "_z": z_idx, "_m": m_idx,
     })
     if listed is not None and not listed.empty:
         over = listed.rename(columns={"distance_km": "o_dist", "cost_per_unit": "o_cpu",
@@ -197,73 +253,128 @@ def _site_tech(case: Case, sites: pd.DataFrame) -> pd.DataFrame:
     return pairs.drop(columns="printer_cost_override").reset_index(drop=True)
 
 
-def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, makeable: pd.DataFrame,
-                   sites: pd.DataFrame) -> pd.DataFrame:
-    """Expand lanes to (site, zone, product, mode) with per-unit costs, then prune dominated modes."""
-    s = case.settings
-    products = case.table("products")
-    ship = lanes.merge(demand[["zone", "product", "lead_time_target_days"]], on="zone")
-    ship = ship.merge(makeable, on=["site", "product"])
-    ship = ship.merge(products[["product", "weight_kg", "value", "duty_class"]], on="product")
-    ship = ship.merge(sites[["site", "lead_time_days", "country"]], on="site")
-    ship = ship.merge(case.table("zones")[["zone", "country"]].rename(columns={"country": "zone_country"}), on="zone")
-    ship["transport_cost"] = ship["cost_fixed"] + ship["cost_per_kg"] * ship["weight_kg"]
-    ship["lead_time_days"] = ship["lead_time_days"] + ship["transit_days"]
-    target = ship["lead_time_target_days"]
-    late_days = np.maximum(0.0, ship["lead_time_days"] - target).fillna(0.0)
-    ship["on_time"] = target.isna() | (ship["lead_time_days"] <= target + ON_TIME_TOLERANCE_DAYS)
-    if s["lead_time_policy"] == "hard":
-        ship = ship[ship["on_time"]]
-        ship["lateness_cost"] = 0.0
+def _duty_table(case: Case, classes: np.ndarray, origins: np.ndarray, destinations: np.ndarray):
+    """Duty rate and per-unit amount as arrays indexed [class, origin country, destination country]."""
+    rate = np.zeros((len(classes), len(origins), len(destinations)))
+    per_unit = np.zeros_like(rate)
+    duty, _ = match_duties(case.table("duties"), case.table("country_groups"), list(classes), list(origins),
+                           list(destinations))
+    if not duty.empty:
+        c = pd.Index(classes).get_indexer(duty["duty_class"])
+        o = pd.Index(origins).get_indexer(duty["origin"])
+        d = pd.Index(destinations).get_indexer(duty["destination"])
+        rate[c, o, d] = duty["rate"].to_numpy(float)
+        per_unit[c, o, d] = duty["per_unit"].to_numpy(float)
+    return rate, per_unit
+
+
+def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, makeable: np.ndarray,
+                   sites: pd.DataFrame, zones: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """Expand lanes to (site, zone, product, mode) with per-unit costs, then prune dominated modes.
+
+    Works on integer codes (positions in the id-sorted sites, zones, products
+    and demand frames) so that hundreds of thousands of lanes expand in numpy.
+    ``makeable[s, p]`` says whether site s can make product p.
+    """
+    st = case.settings
+    n_z, n_p = len(zones), len(products)
+    ls, lz = lanes["_s"].to_numpy(), lanes["_z"].to_numpy()
+    # Demand rows are sorted by zone: each lane pairs with its zone's rows.
+    dz, dp = demand["_z"].to_numpy(), demand["_p"].to_numpy()
+    zone_start = np.searchsorted(dz, np.arange(n_z + 1))
+    per_lane = zone_start[lz + 1] - zone_start[lz]
+    lane = np.repeat(np.arange(len(lanes)), per_lane)
+    first_of_lane = np.repeat(np.cumsum(per_lane) - per_lane, per_lane)
+    d = zone_start[lz[lane]] + (np.arange(len(lane)) - first_of_lane)
+    s, z, p = ls[lane], lz[lane], dp[d]
+    ok = makeable[s, p]
+    lane, d, s, z, p = lane[ok], d[ok], s[ok], z[ok], p[ok]
+
+    weight = products["weight_kg"].to_numpy(float)[p]
+    transport = lanes["cost_fixed"].to_numpy(float)[lane] + lanes["cost_per_kg"].to_numpy(float)[lane] * weight
+    lead = sites["lead_time_days"].to_numpy(float)[s] + lanes["transit_days"].to_numpy(float)[lane]
+    target = demand["lead_time_target_days"].to_numpy(float)[d]
+    no_target = np.isnan(target)
+    on_time = no_target | (lead <= np.where(no_target, np.inf, target) + ON_TIME_TOLERANCE_DAYS)
+    late_days = np.where(no_target, 0.0, np.maximum(0.0, lead - np.where(no_target, 0.0, target)))
+    if st["lead_time_policy"] == "hard":
+        keep = on_time
+        lane, d, s, z, p = lane[keep], d[keep], s[keep], z[keep], p[keep]
+        weight, transport, lead, target, on_time = weight[keep], transport[keep], lead[keep], target[keep], on_time[keep]
+        lateness = np.zeros(len(lane))
     else:
-        ship["lateness_cost"] = float(s["lateness_penalty"]) * late_days.loc[ship.index]
-    ship["co2_kg"] = ship["co2_kg_per_tonne_km"] * ship["weight_kg"] / 1000.0 * ship["distance_km"]
-    duty, _ = match_duties(case.table("duties"), case.table("country_groups"),
-                           sorted(set(ship["duty_class"])), sorted(set(ship["country"])),
-                           sorted(set(ship["zone_country"])))
-    duty = duty.rename(columns={"origin": "country", "destination": "zone_country"})
-    ship = ship.merge(duty[["duty_class", "country", "zone_country", "rate", "per_unit"]],
-                      on=["duty_class", "country", "zone_country"], how="left")
-    ship["duty_cost"] = (ship["rate"].fillna(0.0) * ship["value"] + ship["per_unit"].fillna(0.0))
-    carbon = float(s["carbon_price"]) / 1000.0
-    ship["unit_cost"] = ship["transport_cost"] + ship["duty_cost"] + ship["lateness_cost"] + carbon * ship["co2_kg"]
+        lateness = float(st["lateness_penalty"]) * late_days
+    distance = lanes["distance_km"].to_numpy(float)[lane]
+    co2 = lanes["co2_kg_per_tonne_km"].to_numpy(float)[lane] * weight / 1000.0 * distance
+
+    classes, cls = np.unique(products["duty_class"].to_numpy(str), return_inverse=True)
+    origins, org = np.unique(sites["country"].to_numpy(str), return_inverse=True)
+    dests, dst = np.unique(zones["country"].to_numpy(str), return_inverse=True)
+    rate, per_unit = _duty_table(case, classes, origins, dests)
+    c_, o_, k_ = cls[p], org[s], dst[z]
+    duty = rate[c_, o_, k_] * products["value"].to_numpy(float)[p] + per_unit[c_, o_, k_]
+
+    carbon = float(st["carbon_price"]) / 1000.0
+    unit_cost = transport + duty + lateness + carbon * co2
+    mode = lanes["_m"].to_numpy()[lane]
     # Dominance: keep the cheapest lane per (site, zone, product), and with a
     # service level also the cheapest on-time lane.
-    ship = ship.sort_values(["site", "zone", "product", "unit_cost", "mode"], kind="stable")
-    key = ["site", "zone", "product"]
-    keep = ~ship.duplicated(key)
-    if s["min_service_level"] is not None:
-        on_time = ship[ship["on_time"]]
-        keep |= ship.index.isin(on_time.index[~on_time.duplicated(key)])
-    ship = ship[keep]
-    ship = ship.rename(columns={"lead_time_target_days": "target_days"})
-    cols = ["site", "zone", "product", "mode", "distance_km", "lead_time_days", "target_days", "on_time",
-            "transport_cost", "duty_cost", "lateness_cost", "co2_kg", "unit_cost"]
-    return ship[cols].sort_values(["site", "zone", "product", "mode"]).reset_index(drop=True)
+    key = (s.astype(np.int64) * n_z + z) * n_p + p
+    order = np.lexsort((mode, unit_cost, key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    keep = order[first]
+    if st["min_service_level"] is not None:
+        timely = order[on_time[order]]
+        tkey = key[timely]
+        tfirst = np.ones(len(timely), dtype=bool)
+        tfirst[1:] = tkey[1:] != tkey[:-1]
+        keep = np.union1d(keep, timely[tfirst])
+    keep = keep[np.lexsort((mode[keep], key[keep]))]
+    return pd.DataFrame({
+        "site": sites["site"].to_numpy()[s[keep]], "zone": zones["zone"].to_numpy()[z[keep]],
+        "product": products["product"].to_numpy()[p[keep]], "mode": lanes["mode"].to_numpy()[lane[keep]],
+        "distance_km": distance[keep], "lead_time_days": lead[keep], "target_days": target[keep],
+        "on_time": on_time[keep], "transport_cost": transport[keep], "duty_cost": duty[keep],
+        "lateness_cost": lateness[keep], "co2_kg": co2[keep], "unit_cost": unit_cost[keep],
+        "_s": s[keep], "_z": z[keep], "_p": p[keep], "_d": d[keep],
+    })
 
 
 def derive(case: Case) -> ModelData:
     """Compute derived data and sparse index sets for ``case`` (SPEC sections 2 and 3)."""
     s = case.settings
+    # Id-sorted frames: integer codes (positions) then sort like the ids.
     sites = case.table("sites")
-    sites = sites[sites["status"] != "closed"].reset_index(drop=True)
+    sites = sites[sites["status"] != "closed"].sort_values("site").reset_index(drop=True)
+    zones = case.table("zones").sort_values("zone").reset_index(drop=True)
+    products = case.table("products").sort_values("product").reset_index(drop=True)
     tiers = _tiers(case)
-    demand = _demand(case)
+    demand = _demand(case).sort_values(["zone", "product"]).reset_index(drop=True)
+    demand["_z"] = pd.Index(zones["zone"]).get_indexer(demand["zone"])
+    demand["_p"] = pd.Index(products["product"]).get_indexer(demand["product"])
     processes = case.table("processes")
     site_tech = _site_tech(case, sites)
-    lanes = compute_lanes(case, sites, demand)
+    lanes = compute_lanes(case, sites, demand, zones)
 
     # (site, product) pairs a site can make on some technology it hosts.
     site_proc = site_tech[["site", "technology"]].merge(processes, on="technology")
-    makeable = site_proc[["site", "product"]].drop_duplicates()
-    ship = _product_lanes(case, lanes, demand, makeable, sites)
+    makeable = np.zeros((len(sites), len(products)), dtype=bool)
+    makeable[pd.Index(sites["site"]).get_indexer(site_proc["site"]),
+             pd.Index(products["product"]).get_indexer(site_proc["product"])] = True
+    ship = _product_lanes(case, lanes, demand, makeable, sites, zones, products)
 
     # Demand each site can reach, per product: bounds printers and tooling.
-    qty = demand.set_index(["zone", "product"])["quantity"]
-    reach_rows = ship[["site", "zone", "product"]].drop_duplicates()
-    reach_rows = reach_rows.join(qty, on=["zone", "product"])
-    reach = reach_rows.groupby(["site", "product"], as_index=False)["quantity"].sum()
-    reach = reach.rename(columns={"quantity": "reach"})
+    quantity = demand["quantity"].to_numpy(float)
+    skp_first = np.ones(len(ship), dtype=bool)
+    skp_key = (ship["_s"].to_numpy(np.int64) * len(zones) + ship["_z"].to_numpy()) * len(products) + ship["_p"].to_numpy()
+    skp_first[1:] = skp_key[1:] != skp_key[:-1]
+    sp_code = ship["_s"].to_numpy(np.int64)[skp_first] * len(products) + ship["_p"].to_numpy()[skp_first]
+    reach_arr = np.bincount(sp_code, weights=quantity[ship["_d"].to_numpy()[skp_first]],
+                            minlength=len(sites) * len(products))
+    nz = np.flatnonzero(reach_arr > 0)
+    reach = pd.DataFrame({"site": sites["site"].to_numpy()[nz // len(products)],
+                          "product": products["product"].to_numpy()[nz % len(products)], "reach": reach_arr[nz]})
 
     make = site_proc.merge(reach, on=["site", "product"])
     usable_h = site_tech["max_utilisation"] * site_tech["hours_per_year"]
@@ -304,14 +415,16 @@ def derive(case: Case) -> ModelData:
     tooling = tooling[["site", "product", "technology", "setup_cost", "big_m"]].reset_index(drop=True)
 
     # Ship only what some (site, tier, technology) can make.
-    can_make = make[["site", "product"]].drop_duplicates()
-    ship = ship.merge(can_make, on=["site", "product"])
-    ship = ship.merge(demand[["zone", "product", "quantity"]], on=["zone", "product"])
-    ship = ship.sort_values(["site", "zone", "product", "mode"]).reset_index(drop=True)
-    key = ["site", "zone", "product"]
-    first = ~ship.duplicated(key).to_numpy()
+    can_make = np.zeros((len(sites), len(products)), dtype=bool)
+    can_make[pd.Index(sites["site"]).get_indexer(make["site"]),
+             pd.Index(products["product"]).get_indexer(make["product"])] = True
+    ship = ship[can_make[ship["_s"].to_numpy(), ship["_p"].to_numpy()]].reset_index(drop=True)
+    ship["quantity"] = quantity[ship["_d"].to_numpy()]
+    key = (ship["_s"].to_numpy(np.int64) * len(zones) + ship["_z"].to_numpy()) * len(products) + ship["_p"].to_numpy()
+    first = np.ones(len(ship), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
     skp_ids = np.cumsum(first) - 1
-    skp = ship.loc[first, key + ["quantity"]].reset_index(drop=True)
+    skp = ship.loc[first, ["site", "zone", "product", "quantity"]].reset_index(drop=True)
     unmet_rows = np.flatnonzero(demand["unmet_penalty"].notna().to_numpy())
     return ModelData(settings=dict(s), sites=sites, tiers=tiers, open_index=open_index, site_tech=site_tech,
                      tier_tech=tier_tech, make=make, tooling=tooling, ship=ship, demand=demand, lanes=lanes,
