@@ -66,3 +66,10 @@ def test_example_solves_from_the_command_line(tmp_path):
     assert summary["best_bound"] <= EXAMPLE_OBJECTIVE + 1e-6
     for name in ("sites", "printers", "production", "flows", "unmet"):
         assert (out / f"{name}.csv").exists()
+    import pandas as pd
+
+    book = pd.read_excel(out / "plan.xlsx", sheet_name=None)
+    assert set(book) == {"summary", "costs", "sites", "printers", "production", "flows", "unmet"}
+    assert book["costs"]["cost"].sum() == pytest.approx(summary["objective"], rel=1e-9)
+    assert book["sites"]["total"].sum() == pytest.approx(summary["objective"], rel=1e-9)
+    assert len(book["flows"]) == len(pd.read_csv(out / "flows.csv"))

@@ -32,6 +32,33 @@ def _clean(value):
     return value
 
 
+EXCEL_MAX_ROWS = 1_048_575  # data rows a sheet can hold below its header
+
+
+def write_workbook(result: Result, path: Path) -> None:
+    """plan.xlsx: the summary, the cost terms and every result table, one sheet each.
+
+    A table longer than a sheet can hold is left out with a note on the
+    summary sheet naming the CSV file that has it whole.
+    """
+    import pandas as pd
+
+    rows = [("case", result.case_name), ("status", result.status), ("objective", result.objective),
+            ("best_bound", result.best_bound), ("mip_gap", result.mip_gap),
+            ("currency", result.settings.get("currency")), ("version", result.version),
+            ("input_hash", result.input_hash)]
+    rows += [(f"kpi {k}", v if not isinstance(v, (list, dict)) else str(v)) for k, v in result.kpis.items()]
+    skipped = [n for n in TABLE_FILES if len(result.tables.get(n, ())) > EXCEL_MAX_ROWS]
+    rows += [(f"note {n}", f"{len(result.tables[n])} rows: too many for a sheet, see {n}.csv") for n in skipped]
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        pd.DataFrame(rows, columns=["item", "value"]).to_excel(writer, sheet_name="summary", index=False)
+        costs = pd.DataFrame({"term": list(result.costs), "cost": list(result.costs.values())})
+        costs.to_excel(writer, sheet_name="costs", index=False)
+        for name in TABLE_FILES:
+            if name in result.tables and name not in skipped:
+                result.tables[name].to_excel(writer, sheet_name=name, index=False)
+
+
 def check_output_folder(out: Path) -> None:
     """Refuse to replace a folder that is not an earlier footprint result (the user's files)."""
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "summary.json").exists())):
@@ -51,6 +78,7 @@ def write_results(result: Result, out_dir: str | Path) -> Path:
             table = result.tables.get(name)
             if table is not None:
                 table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f")
+        write_workbook(result, tmp / "plan.xlsx")
         result.timings["write"] = time.perf_counter() - start
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_clean(result.summary()), fh, indent=2, ensure_ascii=False)
