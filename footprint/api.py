@@ -147,7 +147,7 @@ def warm_start_values(previous: Result, data) -> dict | None:
     pos = lookup(opened, ["site", "tier"], data.open_index)
     values["Open"] = _scatter(len(data.open_index), pos, 1.0)
     pos = lookup(t["printers"], ["site", "technology"], data.site_tech)
-    values["Printers"] = _scatter(len(data.site_tech), pos, t["printers"].to_numpy(float))
+    values["Printers"] = _scatter(len(data.site_tech), pos, t["printers"]["printers"].to_numpy(float))
     pos = lookup(t["production"], ["site", "tier", "product", "technology"], data.make)
     values["Make"] = _scatter(len(data.make), pos, t["production"]["units"].to_numpy(float))
     tooled = t["production"][t["production"]["setup_cost"] > 0]

@@ -31,3 +31,20 @@ def test_extra_constraint_keeps_manchester_closed():
     # The case README's what-if table: Manchester closed costs 2,547,147 (+24,112).
     assert result.objective == pytest.approx(2_547_147, abs=1.0)
     assert result.objective > EXAMPLE_OBJECTIVE
+
+
+def test_warm_start_from_a_previous_plan_keeps_the_optimum():
+    """A plan from another what-if seeds HiGHS; the optimum found is the same."""
+    base = solve_case(EXAMPLE, settings={"mip_gap": 0})
+    from footprint.api import warm_start_values
+    from footprint.case import load_case
+    from footprint.derive import derive
+
+    shocked = load_case(EXAMPLE, settings={"mip_gap": 0, "carbon_price": 100})
+    values = warm_start_values(base, derive(shocked))
+    assert values["Open"].sum() == 3  # NUE, LYS, MAN at their tiers
+    assert values["Ship"].sum() == pytest.approx(206_300)
+    warm = solve_case(shocked, warm_start=base)
+    cold = solve_case(shocked)
+    assert warm.status == cold.status == "optimal"
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
