@@ -1,11 +1,12 @@
 """Many scenarios in one run: a local process pool by default, a Dask cluster when asked.
 
-:func:`run_batch` loads and validates each scenario in this process (so its
-input problems name the scenario file and change, and workers need no access
-to the files), sends the validated case to a worker, and writes every result
-here, so a Dask cluster needs no shared file system. Each worker solves one
-scenario at a time with one solver thread (a case's ``threads = 0``, the
-solver's default, becomes 1), so ``jobs`` workers use about ``jobs`` cores.
+:func:`run_batch` reads each base case once, in this process, and sends it
+with each scenario's changes to a worker, which applies the changes,
+validates (input problems name the scenario file and the change) and solves.
+Every result is written here, so a Dask cluster needs no shared file system
+and no worker opens a file. Each worker solves one scenario at a time with
+one solver thread (a case's ``threads = 0``, the solver's default, becomes
+1), so ``jobs`` workers use about ``jobs`` cores.
 
 The output folder holds one results folder per scenario (SPEC section 6,
 ``DIR/<scenario name>/``; for a scenario without a plan only its
@@ -29,18 +30,19 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from footprint.api import Result, solve_case
-from footprint.case import Case
 from footprint.errors import InputError
-from footprint.scenario import Scenario, display_path, read_scenario
+from footprint.scenario import Scenario, TablesRead, display_path, read_scenario
 
 INVALID, ERROR = "invalid", "error"
+#: how long to try reaching a Dask scheduler before giving up
+CONNECT_TIMEOUT = "20s"
 #: a file in the output folder that marks it as an earlier batch result (safe to replace)
 MARKER = "comparison.csv"
 
@@ -88,15 +90,34 @@ class BatchOutcome:
 # ------------------------------------------------------------------ the worker task
 
 
-def solve_scenario(case: Case, warm_start: Result | None = None) -> Result:
-    """Solve one validated scenario (runs in a worker process or on a Dask worker).
+@dataclass
+class _Invalid:
+    """A worker's answer for a scenario whose input is invalid (an InputError does not pickle whole)."""
 
-    Warm-start hook (issue 5): ``warm_start`` is meant to carry the base
-    plan a scenario may start from. :func:`run_batch` passes None for now and
-    it is not handed on; wiring it to the solver and measuring whether it
-    helps is left to the solver's owner (``solve_case(case, warm_start=…)``).
+    problems: list[str]
+
+
+def solve_scenario(scenario: Scenario, settings: Mapping[str, object] | None = None,
+                   settings_origin: str = "--set", warm_start: Result | None = None) -> Result | _Invalid:
+    """Worker task: apply one scenario's changes, validate, solve.
+
+    Runs in a worker process or on a Dask worker; ``scenario.base`` holds the
+    base tables already read, so no file is opened here. A case's
+    ``threads = 0`` (the solver's default) becomes 1: one solver thread per
+    worker.
+
+    Warm-start hook (issue 5): ``warm_start`` is meant to carry the base plan
+    a scenario may start from. :func:`run_batch` passes None for now and it is
+    not handed on; wiring it to the solver and measuring whether it helps is
+    left to the solver's owner (``solve_case(case, warm_start=…)``).
     """
     del warm_start  # not used yet, see above
+    try:
+        case = scenario.load(settings, settings_origin)
+        if int(case.settings.get("threads") or 0) == 0:
+            case = case.with_settings({"threads": 1})
+    except InputError as error:
+        return _Invalid(error.problems)
     return solve_case(case)
 
 
@@ -121,8 +142,14 @@ class _LocalPool:
     def as_completed(self, futures):
         return concurrent.futures.as_completed(futures)
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        if abort:  # interrupted or failed: stop the running solves too, do not wait for them
+            processes = list((getattr(self.pool, "_processes", None) or {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+        else:
+            self.pool.shutdown(wait=True)
 
 
 class _DaskPool:
@@ -134,7 +161,7 @@ class _DaskPool:
         except ImportError:  # pragma: no cover - a dependency of footprint
             raise InputError("--scheduler: the dask distributed package is not installed") from None
         try:
-            self.client = Client(address, timeout="20s")
+            self.client = Client(address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(f"--scheduler {address}: cannot connect to a Dask scheduler there ({exc})") from None
 
@@ -146,8 +173,8 @@ class _DaskPool:
 
         return as_completed(futures)
 
-    def close(self) -> None:
-        self.client.close()
+    def close(self, abort: bool = False) -> None:
+        self.client.close()  # the scheduler releases (and cancels) this client's tasks
 
 
 # ------------------------------------------------------------------ scenarios in, folder out
@@ -233,6 +260,10 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
     Raises :class:`InputError` (and writes nothing) for a bad option, two
     scenarios with one name, an ``out`` that is not an earlier batch folder,
     or when every scenario is invalid.
+
+    The local pool starts its workers with multiprocessing's ``forkserver``
+    (``spawn`` where that is missing), so a script that calls this must keep
+    its top-level code under ``if __name__ == "__main__":``.
     """
     start = time.perf_counter()
     items = list(scenarios)
@@ -265,8 +296,10 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
                                                                                        len(pending))))
             try:
                 _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task)
-            finally:
-                pool.close()
+            except BaseException:
+                pool.close(abort=True)
+                raise
+            pool.close()
     if all(r.status == INVALID for r in runs):
         raise InputError([line for r in runs for line in r.problems])
     if out_path is not None:
@@ -291,27 +324,32 @@ def _check_names(runs: list[ScenarioRun]) -> None:
 
 
 def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task) -> None:
-    """Load each scenario here and hand it to the pool as soon as it is valid; collect results."""
+    """Hand each scenario to the pool with its base case read once here; collect the results."""
+    bases: dict[object, TablesRead] = {}
     futures = {}
     for i in pending:
-        run = runs[i]
+        scenario = loaded[i]
+        key = Path(scenario.base).resolve() if isinstance(scenario.base, (str, Path)) else id(scenario.base)
         try:
-            case = loaded[i].load(settings, settings_origin)
+            if key not in bases:
+                bases[key] = (scenario.base if isinstance(scenario.base, TablesRead)
+                              else TablesRead.read(scenario.base))
         except InputError as error:
-            run.status, run.problems = INVALID, error.problems
+            runs[i].status, runs[i].problems = INVALID, error.problems
             bar.advance(task)
             continue
-        if int(case.settings.get("threads") or 0) == 0:
-            case = case.with_settings({"threads": 1})
+        shipped = replace(scenario, base=bases[key])
         # Warm-start hook: a base plan for every scenario would be passed here (see solve_scenario).
-        futures[pool.submit(solve_scenario, case)] = i
+        futures[pool.submit(solve_scenario, shipped, settings, settings_origin)] = i
     for future in pool.as_completed(list(futures)):
         run = runs[futures[future]]
         try:
-            run.result = future.result()
-            run.status = run.result.status
-        except InputError as error:
-            run.status, run.problems = INVALID, error.problems
+            answer = future.result()
         except Exception as exc:  # a worker's failure is this scenario's, not the batch's
             run.status, run.problems = ERROR, [f"{type(exc).__name__}: {exc}"]
+        else:
+            if isinstance(answer, _Invalid):
+                run.status, run.problems = INVALID, answer.problems
+            else:
+                run.result, run.status = answer, answer.status
         bar.update(task, advance=1, last=f"{run.name}: {run.status}")

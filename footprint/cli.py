@@ -217,8 +217,7 @@ def batch(
 ) -> None:
     """Solve many scenarios; write one results folder each plus comparison.csv and comparison.xlsx.
 
-    Exit status 0: every scenario has a plan; 1: some has none; 2: some scenario is invalid (the
-    others are still solved and written), or a bad option (nothing written).
+    Exit status 0: every scenario has a plan; 1: some has none; 2: a scenario is invalid or an option is bad.
     """
     from footprint.batch import run_batch
 

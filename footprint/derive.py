@@ -191,8 +191,9 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: 
         keep_z.append(lz)
         keep_m.append(lm)
         keep_d.append(dist)
-    s_idx, z_idx, m_idx = (np.concatenate(a).astype(np.int64) for a in (keep_s, keep_z, keep_m))
-    dist = np.concatenate(keep_d)
+    s_idx, z_idx, m_idx = (np.concatenate(a).astype(np.int64) if a else np.zeros(0, np.int64)
+                           for a in (keep_s, keep_z, keep_m))
+    dist = np.concatenate(keep_d) if keep_d else np.zeros(0)
     if len(listed_codes):  # a listed lane may also have been computed: keep it once
         code = (s_idx * n_z + z_idx) * n_m + m_idx
         _, once = np.unique(code, return_index=True)

@@ -52,10 +52,16 @@ def unreachable_demand(case: Case, data: ModelData) -> list[str]:
             continue
         target = row["lead_time_target_days"]
         lead = reach.merge(data.sites[["site", "lead_time_days"]], on="site")
-        lead = lead["lead_time_days"] + lead["transit_days"]
-        best = reach.iloc[int(np.argmin(lead.to_numpy()))]
-        lines.append(f"{where}: lead-time target {target:g} days is out of reach under the hard policy; "
-                     f"the fastest lane (site {best['site']} by {best['mode']}) takes {lead.min():.2f} days")
+        lead_days = (lead["lead_time_days"] + lead["transit_days"]).to_numpy()
+        late = (case.settings["lead_time_policy"] == "hard" and not np.isnan(target)
+                and not (lead_days <= target + 1e-9).any())
+        if late:
+            best = lead.iloc[int(np.argmin(lead_days))]
+            lines.append(f"{where}: lead-time target {target:g} days is out of reach under the hard policy; "
+                         f"the fastest lane (site {best['site']} by {best['mode']}) takes {lead_days.min():.2f} days")
+        else:
+            lines.append(f"{where}: the sites that can reach it ({', '.join(sorted(set(reach['site'])))}) may "
+                         "have no printer for it: max_printers is 0 in sites, tiers or site_technologies")
     if len(missing) > MAX_LINES:
         lines.append(f"... and {len(missing) - MAX_LINES} more zone × product pairs that cannot be served")
     return lines

@@ -16,6 +16,10 @@ class InputError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
 
+    def __reduce__(self):
+        # Keep the problem list whole when the error crosses process boundaries (batch workers).
+        return (InputError, (self.problems,))
+
 
 class Problems:
     """Collects validation problems so that every one is reported at once."""

@@ -75,14 +75,15 @@ class Change:
 class Scenario:
     """A base case and the changes and settings layered on it.
 
-    ``base`` is a case folder, an ``.xlsx`` workbook or a mapping of table
-    name to DataFrame (never another scenario: a chain of scenario files is
+    ``base`` is a case folder, an ``.xlsx`` workbook, a mapping of table
+    name to DataFrame or the tables already read (:class:`TablesRead`)
+    (never another scenario: a chain of scenario files is
     flattened, inherited changes first). ``settings`` holds ``(origin,
     overrides)`` layers, inherited first; ``origin`` names them in messages.
     """
 
     name: str
-    base: str | Path | Mapping[str, pd.DataFrame]
+    base: "str | Path | Mapping[str, pd.DataFrame] | TablesRead"
     changes: list[Change] = field(default_factory=list)
     settings: list[tuple[str, dict]] = field(default_factory=list)
     description: str = ""
@@ -210,7 +211,7 @@ def _apply(raw: dict[str, RawTable], change: Change, added: _Added) -> str | Non
     if change.op == "rows":
         new = pd.DataFrame([{c: value_text(v) for c, v in row.items()} for row in change.values], dtype=object)
         if table is None:
-            frame = new.reindex(columns=list(new.columns)).fillna("")
+            frame = new.fillna("").astype(object)
             source = change.label
             rows = np.arange(len(frame), dtype=int) + 2
             first = 2
@@ -255,14 +256,24 @@ def _apply(raw: dict[str, RawTable], change: Change, added: _Added) -> str | Non
     return None
 
 
-class _ChangedTables:
-    """Tables already read and changed, handed to :func:`load_case` in place of a path."""
+class TablesRead:
+    """A case's tables already read (and perhaps changed), usable wherever a case path is.
+
+    :func:`~footprint.case.load_case` and a scenario's ``base`` accept it in
+    place of a path: a batch reads a base case once and sends it to its
+    workers this way, so they need no access to the files.
+    """
 
     def __init__(self, name: str, raw: dict[str, RawTable], container: str) -> None:
         self.name, self.raw, self.container = name, raw, container
 
+    @classmethod
+    def read(cls, source: str | Path | Mapping[str, pd.DataFrame]) -> "TablesRead":
+        name, raw = read_tables(source)
+        return cls(name, raw, str(source) if not isinstance(source, Mapping) else "case")
+
     def read_tables(self) -> tuple[str, dict[str, RawTable]]:
-        return self.name, self.raw
+        return self.name, dict(self.raw)
 
     def __str__(self) -> str:
         return self.container
@@ -286,7 +297,7 @@ def _rename_added_rows(line: str, added: _Added, current: Change | None) -> str:
 
 def _problems_of(raw: dict[str, RawTable], name: str, container: str) -> list[str]:
     try:
-        load_case(_ChangedTables(name, raw, container))
+        load_case(TablesRead(name, raw, container))
     except InputError as error:
         return error.problems
     return []
@@ -353,8 +364,9 @@ def load_scenario_case(source: Scenario | str | Path, settings: Mapping[str, obj
     """
     start = time.perf_counter()
     scenario = source if isinstance(source, Scenario) else read_scenario(source)
-    _, base = read_tables(scenario.base)
-    container = str(scenario.base) if not isinstance(scenario.base, Mapping) else "case"
+    tables = scenario.base if isinstance(scenario.base, TablesRead) else TablesRead.read(scenario.base)
+    _, base = tables.read_tables()
+    container = tables.container
     raw = dict(base)
     problems = []
     for change in scenario.changes:
@@ -365,7 +377,7 @@ def load_scenario_case(source: Scenario | str | Path, settings: Mapping[str, obj
         raise InputError(problems)
     read_seconds = time.perf_counter() - start
     try:
-        case = load_case(_ChangedTables(scenario.name, raw, container))
+        case = load_case(TablesRead(scenario.name, raw, container))
     except InputError as error:
         base_problems = _problems_of(dict(base), scenario.name, container)
         if base_problems:

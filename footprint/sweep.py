@@ -88,7 +88,8 @@ def sweep_scenarios(case: Scenario | str | Path, table: str, column: str, factor
     scenarios = []
     for factor in factors:
         text = number_text(factor)
-        scaled = replace(change, values={column: factor}, label=f"{change.label} × {text}")
+        label = f"sweep --table {table} --column {column} × {text} (table {table})"
+        scaled = replace(change, values={column: factor}, label=label)
         scenarios.append(base.with_change(scaled, name=f"{base.name}-{column}-x{text}"))
     return scenarios
 

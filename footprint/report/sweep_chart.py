@@ -65,8 +65,12 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, title: str = "", currency:
         values = frame[f"cost_{term}"].fillna(0).to_numpy() / 1000.0
         cost_ax.bar(x, values, bottom=bottom, color=palette[term], label=term.replace("_", " "), width=0.7)
         bottom += values
+    for i in np.flatnonzero(has_plan):
+        cost_ax.text(x[i], bottom[i], f"{bottom[i]:,.0f}", ha="center", va="bottom", fontsize=8)
     for i in np.flatnonzero(~has_plan):
         cost_ax.text(x[i], 0, "no plan", ha="center", va="bottom", rotation=90, color="firebrick")
+    if has_plan.any():
+        cost_ax.set_ylim(top=bottom.max() * 1.07)
     unit = f"k{currency}/year" if currency else "thousands/year"
     cost_ax.set_ylabel(f"total cost ({unit})")
     cost_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="cost term")
@@ -98,7 +102,8 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, title: str = "", currency:
         at = int(np.flatnonzero(frame["factor"].to_numpy() == tip)[0])
         for ax in (cost_ax, count_ax, share_ax):
             ax.axvline(at - 0.5, color="firebrick", linestyle="--", linewidth=1)
-        share_ax.text(at - 0.45, 95, f"tipping point {_label(tip)}", color="firebrick", va="top", fontsize=9)
+        share_ax.text(at - 0.45, 95, f"tipping point {_label(tip)}", color="firebrick", va="top", fontsize=9,
+                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
 
     share_ax.set_xticks(x, labels)
     share_ax.set_xlabel("factor")
