@@ -64,7 +64,8 @@ def scenarios(case: str) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", default=str(ROOT / "data" / "example"))
-    parser.add_argument("--jobs", default="1,2", help="comma-separated job counts")
+    parser.add_argument("--jobs", default="1,2,1w", help="comma-separated job counts; a 'w' suffix adds warm starts "
+                        "(the first scenario solved first, its plan seeding the others)")
     parser.add_argument("--time-limit", type=float, default=None, help="solver time limit per scenario, s")
     parser.add_argument("--gap", type=float, default=None, help="relative MIP gap per scenario")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "batch_scenarios.csv"))
@@ -81,15 +82,16 @@ def main() -> None:
         print(f"warning: load average {load:.2f} before the run: other processes share the cores, "
               "so the speed-up is understated", flush=True)
     rows, objectives = [], {}
-    for jobs in (int(j) for j in args.jobs.split(",")):
+    for token in args.jobs.split(","):
+        jobs, warm = int(token.rstrip("w")), token.endswith("w")
         start = time.perf_counter()
-        outcome = run_batch(batch, jobs=jobs, settings=settings)
+        outcome = run_batch(batch, jobs=jobs, settings=settings, warm_start=warm)
         wall = time.perf_counter() - start
         statuses = [r.status for r in outcome.runs]
         solve = sum(r.result.timings.get("solve", 0.0) for r in outcome.runs if r.result is not None)
-        objectives[jobs] = [r.result.objective if r.has_plan else None for r in outcome.runs]
+        objectives[token] = [r.result.objective if r.has_plan else None for r in outcome.runs]
         gaps = [r.result.mip_gap for r in outcome.runs if r.has_plan and r.result.mip_gap is not None]
-        rows.append({"case": Path(args.case).name, "scenarios": len(batch), "jobs": jobs,
+        rows.append({"case": Path(args.case).name, "scenarios": len(batch), "jobs": jobs, "warm_start": warm,
                      "load_avg_1min": round(os.getloadavg()[0], 2),
                      "wall_s": round(wall, 2), "solve_s_sum": round(solve, 2),
                      "optimal": statuses.count("optimal"), "time_limit": statuses.count("time_limit"),
@@ -99,19 +101,16 @@ def main() -> None:
         if failed:
             print(f"{len(failed)} scenario(s) without a plan, e.g. {failed[0].name}: {failed[0].status}: "
                   f"{failed[0].reason[:300]}", flush=True)
-        print(f"{jobs} job(s): {wall:.1f} s wall for {len(batch)} scenarios "
+        print(f"{jobs} job(s){' warm' if warm else ''}: {wall:.1f} s wall for {len(batch)} scenarios "
               f"(solver {solve:.1f} s in all; {rows[-1]['optimal']} optimal, {rows[-1]['time_limit']} time limit)",
               flush=True)
     first = rows[0]["wall_s"]
     for row in rows:
         row["speedup"] = round(first / row["wall_s"], 2)
     reference = next(iter(objectives.values()))
-    for jobs, values in objectives.items():
-        same = all((a is None and b is None) or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
-                   for a, b in zip(reference, values))
-        for row in rows:
-            if row["jobs"] == jobs:
-                row["objectives_match"] = same
+    for row, values in zip(rows, objectives.values()):
+        row["objectives_match"] = all((a is None and b is None) or (a is not None and b is not None and math.isclose(
+            a, b, rel_tol=1e-9)) for a, b in zip(reference, values))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -119,12 +118,13 @@ def main() -> None:
         writer.writerows(rows)
     print(f"\nmachine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; "
           f"settings {settings or 'of the case'}")
-    print("| case | scenarios | jobs | wall (s) | solver (s, sum) | speed-up | optimal | mean gap | objectives match "
-          "| load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| case | scenarios | jobs | warm start | wall (s) | solver (s, sum) | speed-up | optimal | mean gap | "
+          "objectives match | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         gap = "" if row["mean_gap"] is None else f"{row['mean_gap']:.2%}"
-        print(f"| {row['case']} | {row['scenarios']} | {row['jobs']} | {row['wall_s']:.1f} | {row['solve_s_sum']:.1f} | "
+        print(f"| {row['case']} | {row['scenarios']} | {row['jobs']} | {'yes' if row['warm_start'] else 'no'} | "
+              f"{row['wall_s']:.1f} | {row['solve_s_sum']:.1f} | "
               f"{row['speedup']:.2f} | {row['optimal']} | {gap} | {row['objectives_match']} | "
               f"{row['load_avg_1min']:.1f} |")
 

@@ -106,19 +106,16 @@ def solve_scenario(scenario: Scenario, settings: Mapping[str, object] | None = N
     ``threads = 0`` (the solver's default) becomes 1: one solver thread per
     worker.
 
-    Warm-start hook (issue 5): ``warm_start`` is meant to carry the base plan
-    a scenario may start from. :func:`run_batch` passes None for now and it is
-    not handed on; wiring it to the solver and measuring whether it helps is
-    left to the solver's owner (``solve_case(case, warm_start=…)``).
+    ``warm_start``: a plan (the first scenario's) that seeds the solver,
+    mapped onto this scenario's model by readable ids.
     """
-    del warm_start  # not used yet, see above
     try:
         case = scenario.load(settings, settings_origin)
         if int(case.settings.get("threads") or 0) == 0:
             case = case.with_settings({"threads": 1})
     except InputError as error:
         return _Invalid(error.problems)
-    return solve_case(case)
+    return solve_case(case, warm_start=warm_start)
 
 
 # ------------------------------------------------------------------ executors
@@ -246,7 +243,8 @@ def _progress(enabled: bool, total: int):
 def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None = None, jobs: int | None = None,
               scheduler: str | None = None, settings: Mapping[str, object] | None = None,
               settings_origin: str = "--set", progress: bool = False,
-              extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None) -> BatchOutcome:
+              extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None,
+              warm_start: bool = False) -> BatchOutcome:
     """Solve many scenarios and (when ``out`` is given) write their results and the comparison.
 
     ``scenarios``: :class:`Scenario` objects, ``.toml`` scenario files, or case
@@ -256,6 +254,8 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
     instead. ``settings`` override every scenario's settings (the command
     line's ``--set``). ``extra(folder, runs)`` may add files to the output
     folder before it is put in place (the sweep's table and chart).
+    ``warm_start``: solve the first scenario first and start every other
+    from its plan (off by default: see benchmarks/README.md, "Warm starts").
 
     Raises :class:`InputError` (and writes nothing) for a bad option, two
     scenarios with one name, an ``out`` that is not an earlier batch folder,
@@ -295,7 +295,7 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
             pool = _DaskPool(scheduler) if scheduler else _LocalPool(jobs or max(1, min(os.cpu_count() or 1,
                                                                                        len(pending))))
             try:
-                _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task)
+                _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start)
             except BaseException:
                 pool.close(abort=True)
                 raise
@@ -323,8 +323,18 @@ def _check_names(runs: list[ScenarioRun]) -> None:
         raise InputError(problems)
 
 
-def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task) -> None:
-    """Hand each scenario to the pool with its base case read once here; collect the results."""
+def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False) -> None:
+    """Hand each scenario to the pool with its base case read once here; collect the results.
+
+    With ``warm_start`` the first scenario is solved alone first and its plan
+    seeds every other scenario.
+    """
+    seed = None
+    if warm_start and len(pending) > 1:
+        _solve_all(pool, runs, loaded, pending[:1], settings, settings_origin, bar, task)
+        first = runs[pending[0]].result
+        seed = first if first is not None and first.has_plan else None
+        pending = pending[1:]
     bases: dict[object, TablesRead] = {}
     futures = {}
     for i in pending:
@@ -339,8 +349,7 @@ def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task
             bar.advance(task)
             continue
         shipped = replace(scenario, base=bases[key])
-        # Warm-start hook: a base plan for every scenario would be passed here (see solve_scenario).
-        futures[pool.submit(solve_scenario, shipped, settings, settings_origin)] = i
+        futures[pool.submit(solve_scenario, shipped, settings, settings_origin, seed)] = i
     for future in pool.as_completed(list(futures)):
         run = runs[futures[future]]
         try:

@@ -214,6 +214,8 @@ def batch(
     set_: List[str] = typer.Option([], "--set", help="override a setting in every scenario, KEY=VALUE (repeatable)"),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit per scenario, seconds"),
     gap: Optional[float] = typer.Option(None, "--gap", help="relative MIP gap to stop at"),
+    warm_start: bool = typer.Option(False, "--warm-start",
+                                    help="solve the first scenario first and start the others from its plan"),
 ) -> None:
     """Solve many scenarios; write one results folder each plus comparison.csv and comparison.xlsx.
 
@@ -223,7 +225,7 @@ def batch(
 
     try:
         outcome = run_batch(scenarios, out=out, jobs=jobs, scheduler=scheduler,
-                            settings=_run_overrides(set_, time_limit, gap), progress=True)
+                            settings=_run_overrides(set_, time_limit, gap), progress=True, warm_start=warm_start)
     except InputError as error:
         _fail_invalid(error)
         return

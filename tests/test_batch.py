@@ -186,3 +186,13 @@ def test_command_line_settings_apply_to_every_scenario(batch_dir):
     outcome = run_batch([batch_dir / "models" / "printers-x2.toml"], jobs=1, settings={"threads": "2"})
     assert outcome.runs[0].result.settings["threads"] == 2  # an explicit thread count is kept
     assert outcome.out is None and outcome.comparison.loc[0, "objective"] == pytest.approx(BASE_OBJECTIVE + 100)
+
+
+def test_warm_started_batch_finds_the_same_optima(batch_dir):
+    """--warm-start: the first scenario's plan seeds the others; every optimum is unchanged."""
+    names = ["printers-x2", "close-a", "demand-x2", "road-x2"]
+    files = [str(batch_dir / "models" / f"{n}.toml") for n in names]
+    outcome = run_batch(files, jobs=2, warm_start=True, settings={"mip_gap": "0"})
+    for run in outcome.runs:
+        assert run.status == "optimal"
+        assert run.result.objective == pytest.approx(SCENARIOS[run.name][1], rel=1e-9)
