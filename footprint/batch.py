@@ -196,23 +196,11 @@ def check_batch_folder(out: Path) -> None:
                          "choose another --out (nothing was written)")
 
 
-def _replace_folder(tmp: Path, out: Path) -> None:
-    if out.exists():
-        backup = out.with_name(f".{out.name}.old")
-        if backup.exists():
-            shutil.rmtree(backup)
-        out.rename(backup)
-        tmp.rename(out)
-        shutil.rmtree(backup)
-    else:
-        tmp.rename(out)
-
-
 def write_batch(out: Path, runs: Sequence[ScenarioRun],
                 extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None) -> pd.DataFrame:
     """Write every run's results folder and the comparison into ``out``, atomically."""
     from footprint.report.compare import write_comparison
-    from footprint.report.folder import write_results
+    from footprint.report.folder import replace_folder, write_results
 
     check_batch_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -224,7 +212,7 @@ def write_batch(out: Path, runs: Sequence[ScenarioRun],
         comparison = write_comparison(tmp, runs)
         if extra is not None:
             extra(tmp, runs)
-        _replace_folder(tmp, out)
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -59,6 +59,19 @@ def write_workbook(result: Result, path: Path) -> None:
                 result.tables[name].to_excel(writer, sheet_name=name, index=False)
 
 
+def replace_folder(tmp: Path, out: Path) -> None:
+    """Put a finished folder in place of ``out`` (an earlier result), keeping the old one until then."""
+    if out.exists():
+        backup = out.with_name(f".{out.name}.old")
+        if backup.exists():
+            shutil.rmtree(backup)
+        out.rename(backup)
+        tmp.rename(out)
+        shutil.rmtree(backup)
+    else:
+        tmp.rename(out)
+
+
 def check_output_folder(out: Path) -> None:
     """Refuse to replace a folder that is not an earlier footprint result (the user's files)."""
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "summary.json").exists())):
@@ -82,15 +95,7 @@ def write_results(result: Result, out_dir: str | Path) -> Path:
         result.timings["write"] = time.perf_counter() - start
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_clean(result.summary()), fh, indent=2, ensure_ascii=False)
-        if out.exists():
-            backup = out.with_name(f".{out.name}.old")
-            if backup.exists():
-                shutil.rmtree(backup)
-            out.rename(backup)
-            tmp.rename(out)
-            shutil.rmtree(backup)
-        else:
-            tmp.rename(out)
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
