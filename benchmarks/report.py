@@ -1,0 +1,64 @@
+"""Turn the benchmark CSVs in benchmarks/results/ into the markdown tables of benchmarks/README.md.
+
+Usage: python benchmarks/report.py   (prints markdown to standard output)
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _rows(name: str) -> list[dict]:
+    path = RESULTS / name
+    return list(csv.DictReader(open(path))) if path.exists() else []
+
+
+def _num(text, fmt="{:,.0f}"):
+    try:
+        return fmt.format(float(text))
+    except (TypeError, ValueError):
+        return "—"
+
+
+def orlib_table() -> str:
+    rows = _rows("orlib_large_footprint.csv") + _rows("orlib_large_baselines.csv")
+    by = {}
+    for r in rows:
+        by.setdefault(r["instance"], {})[r["method"]] = r
+    out = ["| instance | published optimum | method | status | objective | proven gap | load | derive | build | "
+           "hand-off | solver (s) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for inst, methods in by.items():
+        for method in ("footprint", "plain_pyomo", "bare_highs"):
+            r = methods.get(method)
+            if r is None:
+                continue
+            gap = "—" if r["gap"] in ("", "None") else f"{float(r['gap']):.1%}"
+            split = " | ".join(_num(r[k], "{:.2f}") if method == "footprint" or k in ("build", "handoff") else "—"
+                               for k in ("load", "derive", "build", "handoff"))
+            out.append(f"| {inst} | {_num(r['published'], '{:,.3f}')} | {method} | {r['status']} | "
+                       f"{_num(r['objective'], '{:,.0f}')} | {gap} | {split} | {_num(r['solver'], '{:.1f}')} |")
+    return "\n".join(out)
+
+
+def scale_table() -> str:
+    rows = _rows("scale.csv")
+    out = ["| case | method | status | objective | gap | load+validate | derive | build | hand-off | write | "
+           "outside solver (s) | solver (s) | peak MB |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lv = float(r.get("load") or 0) + float(r.get("validate") or 0)
+        gap = "—" if r["gap"] in ("", "None") else f"{float(r['gap']):.1%}"
+        out.append(f"| {r['case']} | {r['method']} | {r['status']} | {_num(r['objective'])} | {gap} | {lv:.2f} | "
+                   f"{_num(r.get('derive'), '{:.2f}')} | {_num(r.get('build'), '{:.2f}')} | "
+                   f"{_num(r.get('handoff'), '{:.2f}')} | {_num(r.get('write'), '{:.2f}')} | "
+                   f"{_num(r['outside_solver'], '{:.2f}')} | {_num(r['solver'], '{:.1f}')} | {_num(r['peak_mb'])} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print("## OR-Library large instances\n")
+    print(orlib_table())
+    print("\n## Planner scale\n")
+    print(scale_table())
