@@ -66,14 +66,18 @@ def print_summary(result) -> None:
     out_console.print(table)
     prod = result.tables["production"]
     if not prod.empty:
-        where = prod.groupby("product").apply(
-            lambda g: ", ".join(f"{s} ({t}, {u:,.0f})" for s, t, u in zip(g["site"], g["technology"], g["units"])),
-            include_groups=False)
-        made = Table(title="Where each product is made")
-        made.add_column("product")
-        made.add_column("site (technology, units/yr)")
-        for product, text in where.items():
-            made.add_row(str(product), text)
+        # Central = made at existing plants (status open); local = at newly opened sites.
+        existing = set(sites.loc[sites["status"] == "open", "site"])
+        prod = prod.assign(central=prod["site"].isin(existing))
+        made = Table(title="Where each product is made (central = existing plants, local = new sites)")
+        for col in ("product", "central units/yr", "local units/yr", "made at (technology)"):
+            made.add_column(col, justify="right" if "units" in col else "left")
+        for product, group in prod.groupby("product"):
+            central = group.loc[group["central"], "units"].sum()
+            local = group.loc[~group["central"], "units"].sum()
+            where = sorted({f"{s} ({t})" for s, t in zip(group["site"], group["technology"])})
+            shown = ", ".join(where[:4]) + (f" +{len(where) - 4} more" if len(where) > 4 else "")
+            made.add_row(str(product), f"{central:,.0f}", f"{local:,.0f}", shown)
         out_console.print(made)
     costs = Table(title=f"Cost breakdown ({cur}/year)")
     costs.add_column("term")
