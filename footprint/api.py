@@ -108,7 +108,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     else:
         timings["build"] = time.perf_counter() - start
         start_values = warm_start_values(warm_start, data) if warm_start is not None else None
-        outcome = solve_blocks(blocks, case.settings, warm_start=start_values, tee=tee)
+        outcome = solve_blocks(blocks, case.settings, warm_start=start_values, tee=tee, data=data)
     timings.update(outcome.timings)
     timings["solve"] = outcome.timings["handoff"] + outcome.timings["solver"]
     result = Result(status=outcome.status, objective=outcome.objective, best_bound=outcome.best_bound,

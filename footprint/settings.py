@@ -32,6 +32,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("min_open_sites", "int", None, "fewest sites open (empty = no limit)", NONNEG),
     Setting("single_sourcing", "bool", False, "each zone × product served from at most one site"),
     Setting("strong_linking", "bool", True, "per-lane link of shipments to open sites (tighter relaxation)"),
+    Setting("start_heuristic", "bool", True,
+            "large models start from the rounded relaxation's sites (see footprint.start)"),
     Setting("carbon_price", "float", 0.0, "cost per tonne of CO2", NONNEG),
     Setting("time_limit_s", "float", 300.0, "solver time limit in seconds", POSITIVE),
     Setting("mip_gap", "float", 1e-4, "relative gap at which the solver stops", NONNEG),

@@ -94,10 +94,25 @@ def new_highs() -> highspy.Highs:
 
 
 def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = None,
-                 tee: bool = False) -> SolveOutcome:
-    """Solve the model's arrays with HiGHS; ``warm_start`` is a plan (arrays per block) to start from."""
+                 tee: bool = False, data=None) -> SolveOutcome:
+    """Solve the model's arrays with HiGHS; ``warm_start`` is a plan (arrays per block) to start from.
+
+    Without one, a large model (see :mod:`footprint.start`) first gets a
+    starting plan from its rounded relaxation when ``data`` is given; the
+    seconds spent on it count towards the time limit and are reported as
+    ``start`` (part of ``solver``).
+    """
+    from footprint.start import FIXED_SHARE, find_start, wants_start
+
+    options = highs_options(settings, tee)
+    start_seconds = 0.0
+    if warm_start is None and data is not None and wants_start(blocks, settings):
+        plan = find_start(blocks, data, options, time_budget=1.5 * FIXED_SHARE * options["time_limit"])
+        start_seconds = plan.solver_seconds
+        warm_start = plan.values
+        options["time_limit"] = max(options["time_limit"] - start_seconds, 1.0)
     highs = new_highs()
-    for key, value in highs_options(settings, tee).items():
+    for key, value in options.items():
         highs.setOptionValue(key, value)
     start = time.perf_counter()
     to_highs(blocks, highs)
@@ -109,7 +124,7 @@ def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = 
     handoff = time.perf_counter() - start
     start = time.perf_counter()
     highs.run()
-    solver_seconds = time.perf_counter() - start
+    solver_seconds = time.perf_counter() - start + start_seconds
     model_status = highs.getModelStatus()
     status = _HIGHS_STATUS.get(model_status, highs.modelStatusToString(model_status))
     info = highs.getInfo()
@@ -124,7 +139,8 @@ def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = 
     values = blocks.split(np.asarray(highs.getSolution().col_value)) if has_plan else None
     return SolveOutcome(status=status, has_plan=has_plan, objective=objective, best_bound=bound,
                         mip_gap=relative_gap(objective, bound), values=values,
-                        timings={"handoff": handoff, "solver": solver_seconds}, model_size=model_size(blocks))
+                        timings={"handoff": handoff, "solver": solver_seconds, "start": start_seconds},
+                        model_size=model_size(blocks))
 
 
 def solve_pyomo(m, blocks: ModelBlocks, settings: dict, tee: bool = False) -> SolveOutcome:

@@ -109,3 +109,48 @@ def tooling(data: ModelData) -> RowBlock:
     keep = row >= 0
     block.add("Make", row[keep], np.flatnonzero(keep), 1.0)
     return block.add("Tooled", np.arange(len(tl)), np.arange(len(tl)), -tl["big_m"].to_numpy())
+
+
+def _units_per_printer(data: ModelData) -> np.ndarray:
+    """ū[t] · H[t] / h[p,t] for every make row: units one printer makes in a year."""
+    mk, st = data.make, data.site_tech
+    usable = st["usable_hours"].to_numpy()[lookup(mk, ["site", "technology"], st)]
+    return usable / mk["hours_per_unit"].to_numpy()
+
+
+def product_printer_link(data: ModelData) -> RowBlock:
+    """Valid inequality (13): a product is made on t only where t has printers, units/year.
+
+    Make[s,l,p,t] ≤ min(R[s,p], ū[t]·H[t]/h[p,t]) · Printers[s,t], with R[s,p]
+    the demand for p the site can reach. Valid because balance and demand
+    bound Make by R and printers are whole: min(R, c·n) ≤ min(R, c)·n for
+    n ≥ 1. Written only where R < ū·H/h, elsewhere capacity (3) implies it.
+    It makes a site that serves little demand pay for a whole printer in
+    the linear relaxation instead of a sliver of one.
+    """
+    mk = data.make
+    per_printer = _units_per_printer(data)
+    reach = mk["reach"].to_numpy()
+    rows = np.flatnonzero(reach < per_printer)
+    block = row_block("ProductPrinterLink", len(rows), upper=0.0, doc=product_printer_link.__doc__)
+    block.add("Make", np.arange(len(rows)), rows, 1.0)
+    st_pos = lookup(mk.iloc[rows], ["site", "technology"], data.site_tech)
+    return block.add("Printers", np.arange(len(rows)), st_pos, -reach[rows])
+
+
+def product_tier_link(data: ModelData) -> RowBlock:
+    """Valid inequality (14): a product is made at tier l only if the site opens at l, units/year.
+
+    Make[s,l,p,t] ≤ min(R[s,p], ū[t]·H[t]·P̄[s,l,t]/h[p,t]) · Open[s,l]; the
+    per-product form of the tier link (7), written only where R is the
+    smaller (elsewhere (7) implies it).
+    """
+    mk = data.make
+    pbar = data.tier_tech["pbar"].to_numpy()[lookup(mk, ["site", "tier", "technology"], data.tier_tech)]
+    tier_units = _units_per_printer(data) * pbar
+    reach = mk["reach"].to_numpy()
+    rows = np.flatnonzero(reach < tier_units)
+    block = row_block("ProductTierLink", len(rows), upper=0.0, doc=product_tier_link.__doc__)
+    block.add("Make", np.arange(len(rows)), rows, 1.0)
+    open_pos = lookup(mk.iloc[rows], ["site", "tier"], data.open_index)
+    return block.add("Open", np.arange(len(rows)), open_pos, -reach[rows])
