@@ -145,12 +145,14 @@ def write_comparison(folder: Path, runs: Iterable[Run]) -> pd.DataFrame:
     runs = list(runs)
     table = comparison_table(runs)
     table.to_csv(folder / "comparison.csv", index=False, float_format="%.6f")
-    with pd.ExcelWriter(folder / "comparison.xlsx", engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="comparison", index=False)
-        site_plan_table(runs).to_excel(writer, sheet_name="site_plans", index=False)
-        for sheet in writer.sheets.values():
-            sheet.freeze_panes = "B2"
-            for cells in sheet.columns:
-                width = max(len(str(c.value)) if c.value is not None else 0 for c in cells[:50])
-                sheet.column_dimensions[cells[0].column_letter].width = min(max(width + 2, 8), 60)
+    with pd.ExcelWriter(folder / "comparison.xlsx", engine="xlsxwriter",
+                        engine_kwargs={"options": {"nan_inf_to_errors": True}}) as writer:
+        for name, frame in (("comparison", table), ("site_plans", site_plan_table(runs))):
+            frame.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes(1, 1)
+            # column width from the header and the first 50 cells, in characters
+            for col, column in enumerate(frame.columns):
+                cells = [str(column)] + [str(v) for v in frame[column].head(50) if pd.notna(v)]
+                sheet.set_column(col, col, min(max(max(map(len, cells)) + 2, 8), 60))
     return table

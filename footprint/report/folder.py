@@ -50,7 +50,8 @@ def write_workbook(result: Result, path: Path) -> None:
     rows += [(f"kpi {k}", v if not isinstance(v, (list, dict)) else str(v)) for k, v in result.kpis.items()]
     skipped = [n for n in TABLE_FILES if len(result.tables.get(n, ())) > EXCEL_MAX_ROWS]
     rows += [(f"note {n}", f"{len(result.tables[n])} rows: too many for a sheet, see {n}.csv") for n in skipped]
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    with pd.ExcelWriter(path, engine="xlsxwriter",
+                        engine_kwargs={"options": {"nan_inf_to_errors": True}}) as writer:
         pd.DataFrame(rows, columns=["item", "value"]).to_excel(writer, sheet_name="summary", index=False)
         costs = pd.DataFrame({"term": list(result.costs), "cost": list(result.costs.values())})
         costs.to_excel(writer, sheet_name="costs", index=False)
