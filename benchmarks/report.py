@@ -57,8 +57,21 @@ def scale_table() -> str:
     return "\n".join(out)
 
 
+def flagship_table() -> str:
+    rows = _rows("flagship.csv")
+    out = ["| valid inequalities (13)-(14) | starting plan | status | objective | proven bound | gap | "
+           "start (s) | solver (s) |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {'yes' if r['cuts'] == 'True' else 'no'} | {'yes' if r['start'] == 'True' else 'no'} | "
+                   f"{r['status']} | {_num(r['objective'])} | {_num(r['bound'])} | {float(r['gap']):.2%} | "
+                   f"{_num(r['start_s'], '{:.1f}')} | {_num(r['solver_s'], '{:.1f}')} |")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
     print("## OR-Library large instances\n")
     print(orlib_table())
     print("\n## Planner scale\n")
     print(scale_table())
+    print("\n## Flagship\n")
+    print(flagship_table())
