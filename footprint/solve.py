@@ -102,12 +102,12 @@ def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = 
     seconds spent on it count towards the time limit and are reported as
     ``start`` (part of ``solver``).
     """
-    from footprint.start import FIXED_SHARE, find_start, wants_start
+    from footprint.start import START_SHARE, find_start, wants_start
 
     options = highs_options(settings, tee)
     start_seconds = 0.0
     if warm_start is None and data is not None and wants_start(blocks, settings):
-        plan = find_start(blocks, data, options, time_budget=1.5 * FIXED_SHARE * options["time_limit"])
+        plan = find_start(blocks, data, options, time_budget=START_SHARE * options["time_limit"])
         start_seconds = plan.solver_seconds
         warm_start = plan.values
         options["time_limit"] = max(options["time_limit"] - start_seconds, 1.0)

@@ -135,3 +135,30 @@ def test_starting_plan_is_feasible_and_the_solve_still_proves_the_optimum(monkey
     assert seeded.status == "optimal"
     assert seeded.timings["start"] > 0.0
     assert seeded.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+def test_close_sites_greedily_closes_what_the_relaxation_does_not_need():
+    # Sites A and B (fixed 1000 each) at the zone; demand 100 has no penalty.
+    # Both rounded open: 2000 + 100 + 300 + 50 = 2450 in the relaxation.
+    # Closing either gives 1450 (tie: the first, A, goes); closing B too
+    # leaves the demand unserved (infeasible), so B stays.
+    from footprint.start import close_sites_greedily
+    from tinycase import site
+
+    case = tiny_case(sites=[site("A", fixed_cost=1000.0),
+                            site("B", fixed_cost=1000.0)])
+    data = _data(case)
+    blocks = build_blocks(data)
+    relaxed = new_highs()
+    relaxed.setOptionValue("output_flag", False)
+    relaxed.passModel(to_highs_lp(blocks))
+    relaxed.run()
+    cols = (np.arange(len(data.open_index)) + blocks.offsets()["Open"]).astype(np.int32)
+    import time
+
+    fixed = close_sites_greedily(relaxed, cols, np.ones(2), data, deadline=time.perf_counter() + 30)
+    assert data.open_index["site"].tolist() == ["A", "B"]
+    assert fixed.tolist() == [0.0, 1.0]
+    relaxed.changeColsBounds(2, cols, fixed, fixed)
+    relaxed.run()
+    assert relaxed.getInfo().objective_function_value == pytest.approx(1450)
