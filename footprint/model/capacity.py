@@ -128,14 +128,8 @@ def product_printer_link(data: ModelData) -> RowBlock:
     It makes a site that serves little demand pay for a whole printer in
     the linear relaxation instead of a sliver of one.
     """
-    mk = data.make
-    per_printer = _units_per_printer(data)
-    reach = mk["reach"].to_numpy()
-    rows = np.flatnonzero(reach < per_printer)
-    block = row_block("ProductPrinterLink", len(rows), upper=0.0, doc=product_printer_link.__doc__)
-    block.add("Make", np.arange(len(rows)), rows, 1.0)
-    st_pos = lookup(mk.iloc[rows], ["site", "technology"], data.site_tech)
-    return block.add("Printers", np.arange(len(rows)), st_pos, -reach[rows])
+    return _reach_link(data, "ProductPrinterLink", product_printer_link.__doc__, _units_per_printer(data),
+                       "Printers", ["site", "technology"], data.site_tech)
 
 
 def product_tier_link(data: ModelData) -> RowBlock:
@@ -147,10 +141,16 @@ def product_tier_link(data: ModelData) -> RowBlock:
     """
     mk = data.make
     pbar = data.tier_tech["pbar"].to_numpy()[lookup(mk, ["site", "tier", "technology"], data.tier_tech)]
-    tier_units = _units_per_printer(data) * pbar
+    return _reach_link(data, "ProductTierLink", product_tier_link.__doc__, _units_per_printer(data) * pbar,
+                       "Open", ["site", "tier"], data.open_index)
+
+
+def _reach_link(data: ModelData, name: str, doc: str, limit: np.ndarray, var: str, keys: list[str],
+                frame: pd.DataFrame) -> RowBlock:
+    """Rows Make[i] − R[i] · var[key of i] ≤ 0 for the make rows whose reach R is below ``limit`` (units/year)."""
+    mk = data.make
     reach = mk["reach"].to_numpy()
-    rows = np.flatnonzero(reach < tier_units)
-    block = row_block("ProductTierLink", len(rows), upper=0.0, doc=product_tier_link.__doc__)
+    rows = np.flatnonzero(reach < limit)
+    block = row_block(name, len(rows), upper=0.0, doc=doc)
     block.add("Make", np.arange(len(rows)), rows, 1.0)
-    open_pos = lookup(mk.iloc[rows], ["site", "tier"], data.open_index)
-    return block.add("Open", np.arange(len(rows)), open_pos, -reach[rows])
+    return block.add(var, np.arange(len(rows)), lookup(mk.iloc[rows], keys, frame), -reach[rows])
