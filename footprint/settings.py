@@ -34,6 +34,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("strong_linking", "bool", True, "per-lane link of shipments to open sites (tighter relaxation)"),
     Setting("start_heuristic", "bool", True,
             "large models start from the rounded relaxation's sites (see footprint.start)"),
+    Setting("lagrangian_stage", "bool", True,
+            "large one-technology-per-site models get Lagrangian bounds and site fixing first "
+            "(see footprint.lagrange)"),
     Setting("carbon_price", "float", 0.0, "cost per tonne of CO2", NONNEG),
     Setting("time_limit_s", "float", 300.0, "solver time limit in seconds", POSITIVE),
     Setting("mip_gap", "float", 1e-4, "relative gap at which the solver stops", NONNEG),

@@ -97,20 +97,58 @@ def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = 
                  tee: bool = False, data=None) -> SolveOutcome:
     """Solve the model's arrays with HiGHS; ``warm_start`` is a plan (arrays per block) to start from.
 
-    Without one, a large model (see :mod:`footprint.start`) first gets a
-    starting plan from its rounded relaxation when ``data`` is given; the
-    seconds spent on it count towards the time limit and are reported as
-    ``start`` (part of ``solver``).
+    Without one, and when ``data`` is given, a large model first goes through
+    the Lagrangian stage (:mod:`footprint.bounding`, where every site hosts one
+    technology) or gets a starting plan from its rounded relaxation
+    (:mod:`footprint.start`). Their seconds count towards the time limit and
+    are reported as ``start`` (part of ``solver``). After the Lagrangian
+    stage, HiGHS solves the model with the proven site fixings and stops as
+    soon as the combined proven gap reaches ``mip_gap``.
     """
+    from footprint.bounding import STAGE_SHARE, combined_bound, run_stage, wants_stage
+    from footprint.lagrange import restrict
     from footprint.start import START_SHARE, find_start, wants_start
 
     options = highs_options(settings, tee)
-    start_seconds = 0.0
-    if warm_start is None and data is not None and wants_start(blocks, settings):
+    start_seconds, stage, main_blocks = 0.0, None, blocks
+    if warm_start is None and data is not None and wants_stage(blocks, data, settings):
+        stage = run_stage(blocks, data, options, time_budget=STAGE_SHARE * options["time_limit"])
+        start_seconds, warm_start = stage.seconds, stage.plan
+        if stage.plan is not None:
+            main_blocks = restrict(blocks, data, stage.closed, stage.opened)
+    elif warm_start is None and data is not None and wants_start(blocks, settings):
         plan = find_start(blocks, data, options, time_budget=START_SHARE * options["time_limit"])
-        start_seconds = plan.solver_seconds
-        warm_start = plan.values
-        options["time_limit"] = max(options["time_limit"] - start_seconds, 1.0)
+        start_seconds, warm_start = plan.solver_seconds, plan.values
+    options["time_limit"] = max(options["time_limit"] - start_seconds, 1.0)
+    gap_goal = float(settings["mip_gap"])
+    if stage is not None and (relative_gap(stage.objective, stage.lower_bound) or np.inf) <= gap_goal:
+        return SolveOutcome(status="optimal", has_plan=True, objective=stage.objective,
+                            best_bound=stage.lower_bound,
+                            mip_gap=relative_gap(stage.objective, stage.lower_bound), values=stage.plan,
+                            timings={"handoff": 0.0, "solver": start_seconds, "start": start_seconds},
+                            model_size=model_size(blocks))
+    outcome = _run_highs(main_blocks, options, warm_start,
+                         stop_below=None if stage is None else (stage.lower_bound, gap_goal))
+    outcome.timings["solver"] += start_seconds
+    outcome.timings["start"] = start_seconds
+    outcome.model_size = model_size(blocks)
+    if stage is None:
+        return outcome
+    if not outcome.has_plan and stage.plan is not None:
+        outcome.has_plan, outcome.objective, outcome.values = True, stage.objective, stage.plan
+    outcome.best_bound = combined_bound(stage.lower_bound, stage.objective, outcome.best_bound)
+    outcome.mip_gap = relative_gap(outcome.objective, outcome.best_bound)
+    if outcome.mip_gap is not None and outcome.mip_gap <= gap_goal:
+        outcome.status = "optimal"
+    elif outcome.status == "interrupted":
+        outcome.status = "time_limit"
+    return outcome
+
+
+def _run_highs(blocks: ModelBlocks, options: dict, warm_start: dict | None,
+               stop_below: tuple[float, float] | None = None) -> SolveOutcome:
+    """One HiGHS run on ``blocks``. ``stop_below`` = (proven bound, gap): stop as soon as the
+    incumbent is within that relative gap of that bound (a bound HiGHS does not know)."""
     highs = new_highs()
     for key, value in options.items():
         highs.setOptionValue(key, value)
@@ -121,10 +159,20 @@ def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = 
         solution.col_value = blocks.stack(warm_start)
         solution.value_valid = True
         highs.setSolution(solution)
+    if stop_below is not None:
+        bound, gap = stop_below
+
+        def stop_when_close(event) -> None:
+            incumbent = event.data_out.mip_primal_bound
+            if math.isfinite(incumbent) and abs(incumbent) < highspy.kHighsInf and \
+                    (relative_gap(incumbent, bound) or 0.0) <= gap:
+                event.interrupt()
+
+        highs.cbMipInterrupt.subscribe(stop_when_close)
     handoff = time.perf_counter() - start
     start = time.perf_counter()
     highs.run()
-    solver_seconds = time.perf_counter() - start + start_seconds
+    solver_seconds = time.perf_counter() - start
     model_status = highs.getModelStatus()
     status = _HIGHS_STATUS.get(model_status, highs.modelStatusToString(model_status))
     info = highs.getInfo()
@@ -139,7 +187,7 @@ def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = 
     values = blocks.split(np.asarray(highs.getSolution().col_value)) if has_plan else None
     return SolveOutcome(status=status, has_plan=has_plan, objective=objective, best_bound=bound,
                         mip_gap=relative_gap(objective, bound), values=values,
-                        timings={"handoff": handoff, "solver": solver_seconds, "start": start_seconds},
+                        timings={"handoff": handoff, "solver": solver_seconds},
                         model_size=model_size(blocks))
 
 

@@ -101,14 +101,29 @@ def find_start(blocks: ModelBlocks, data: ModelData, options: dict, time_budget:
     fixed = close_sites_greedily(relaxed, cols, fixed, data, deadline=start + CLOSE_SHARE * time_budget)
     spent += time.perf_counter() - start
 
+    plan = solve_with_sites_fixed(blocks, fixed, options, time_limit=max(time_budget - spent, 1.0))
+    return StartingPlan(plan.values, plan.objective, spent + plan.solver_seconds)
+
+
+def solve_with_sites_fixed(blocks: ModelBlocks, fixed: np.ndarray, options: dict, time_limit: float,
+                           gap: float = 0.002) -> StartingPlan:
+    """Solve the model with every ``Open`` variable fixed to ``fixed`` (0/1 per row of data.open_index).
+
+    Printers, tooling and flows stay free and whole; ``time_limit`` in seconds,
+    ``gap`` the relative gap to stop at. The plan (when one is found) is
+    feasible for the full model, as only bounds were fixed.
+    """
+    from footprint.solve import new_highs
+
     restricted = new_highs()
-    _apply(restricted, options, time_limit=max(time_budget - spent, 1.0), output=False)
-    restricted.setOptionValue("mip_rel_gap", 0.002)
+    _apply(restricted, options, time_limit=time_limit, output=False)
+    restricted.setOptionValue("mip_rel_gap", gap)
     to_highs(blocks, restricted)
+    cols = (np.arange(len(fixed)) + blocks.offsets()["Open"]).astype(np.int32)
     restricted.changeColsBounds(len(cols), cols, fixed, fixed)
     start = time.perf_counter()
     restricted.run()
-    spent += time.perf_counter() - start
+    spent = time.perf_counter() - start
     info = restricted.getInfo()
     if info.primal_solution_status != 2:
         return StartingPlan(None, None, spent)

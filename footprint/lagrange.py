@@ -1,0 +1,363 @@
+"""Lagrangian bounds, candidate site sets and proven site fixings for large models (issue 4).
+
+Plain HiGHS finds no useful plan on a 500-site × 5,000-zone model in two
+minutes, and its linear relaxation alone takes about 100 s. This is Beasley's
+method for capacitated facility location (EJOR 33, 1988), vectorised over the
+model's prepared arrays:
+
+* **Bound.** Price the demand rows (1) with multipliers λ[k,p] (currency/unit)
+  and drop them. What remains splits by site: a site at tier l is worth
+  ``fixed cost − best profit``, where the profit is a continuous knapsack of
+  its (zone, product) items, value ``λ − transport − production`` per unit,
+  weight the printer-hours per unit, capacity a whole number of printers (the
+  best count is the floor or ceiling of the hours worth their price, as the
+  profit is concave in capacity). Sites are chosen by sign, plus the cheapest
+  fractional cover of the printer-hours the must-serve demand needs (a valid
+  aggregate row). Every other row (minimum utilisation, tooling beyond its
+  per-unit share, site counts, service level, single sourcing) is dropped,
+  which only lowers the bound, so the bound is a proven one. Multipliers move
+  by subgradient steps (Held–Wolfe–Crowder, with Beasley's start: the cheapest
+  way to serve each unit).
+* **Candidate plans.** Every few steps the sites the relaxation opens seed an
+  add/drop local search that serves each zone from its cheapest open site; the
+  best site sets are then solved exactly by HiGHS with the site decisions fixed,
+  so every plan footprint reports satisfies every row of the model.
+* **Fixing.** At the best multipliers, a site whose opening (closing) alone
+  lifts the bound above the best plan's cost is closed (opened) in every
+  better plan; the main solve runs on the model with those decisions fixed,
+  started from the best plan. The gap reported combines the Lagrangian bound
+  with the main solve's bound on the reduced model
+  (:func:`footprint.bounding.combined_bound`).
+
+It applies where every site hosts at most one technology and the model has at
+least :data:`MIN_SITES` sites (docs/SPEC.md clarification 14).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from footprint.derive import ModelData
+from footprint.model.blocks import ModelBlocks
+from footprint.model.index import lookup
+
+#: sites from which the Lagrangian stage runs: below this, HiGHS alone is fast (benchmarks/README.md)
+MIN_SITES = 30
+
+
+
+@dataclass
+class Items:
+    """The knapsack items: one per (site, zone, product) that a lane links, at its cheapest lane."""
+
+    site: np.ndarray        # position in data.sites
+    kp: np.ndarray          # position in data.demand
+    cost: np.ndarray        # cheapest lane's cost per unit (transport, duty, lateness, carbon)
+    make_cost: np.ndarray   # [tier, item]: production cost per unit incl. tooling's per-unit share (inf: not makeable)
+    hours: np.ndarray       # [tier, item]: printer-hours per unit
+    quantity: np.ndarray    # demand of the item's (zone, product) (units/year)
+
+
+@dataclass
+class Evaluation:
+    """The relaxation at one set of multipliers."""
+
+    bound: float            # proven lower bound on the optimum (currency/year)
+    y: np.ndarray           # [site] in [0, 1]: the relaxation's site decisions
+    value: np.ndarray       # [site]: cost of opening the site at its best tier, net of profit
+    tier: np.ndarray        # [site]: position of that best tier in data.tiers
+    supplied: np.ndarray    # [demand row]: units the relaxation supplies (unmet included)
+
+
+def applicable(data: ModelData) -> bool:
+    """Whether the stage applies: enough sites, each hosting at most one technology, and lanes."""
+    st = data.site_tech
+    return (len(data.sites) >= MIN_SITES and not st.empty and not st["site"].duplicated().any()
+            and len(data.ship) > 0)
+
+
+class Relaxation:
+    """The Lagrangian relaxation of the demand rows of one model (see the module docstring)."""
+
+    def __init__(self, data: ModelData):
+        self.data = data
+        sh, mk, st, dem = data.ship, data.make, data.site_tech, data.demand
+        tiers = list(data.tiers["tier"])
+        n_sites = len(data.sites)
+        self.n_sites, self.n_tiers = n_sites, len(tiers)
+        # Cheapest lane per (site, zone, product): rows of ship in order of triple, then unit cost.
+        order = np.lexsort((sh["unit_cost"].to_numpy(), data.skp_ids))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = data.skp_ids[order][1:] != data.skp_ids[order][:-1]
+        rows = order[first]
+        lanes = sh.iloc[rows]
+        site = lookup(lanes, ["site"], data.sites)
+        kp = lookup(lanes, ["zone", "product"], dem)
+        setup_per_unit = np.zeros(len(mk))
+        if not data.tooling.empty:
+            pos = lookup(mk, ["site", "product", "technology"], data.tooling)
+            ok = pos >= 0
+            setup_per_unit[ok] = (data.tooling["setup_cost"] / data.tooling["big_m"]).to_numpy()[pos[ok]]
+        unit = mk["unit_cost"].to_numpy() + setup_per_unit
+        make_cost = np.full((len(tiers), len(rows)), np.inf)
+        hours = np.zeros((len(tiers), len(rows)))
+        keys = lanes[["site", "product"]]
+        for li, tier in enumerate(tiers):
+            pos = lookup(keys.assign(tier=tier), ["site", "tier", "product"], mk)
+            ok = pos >= 0
+            make_cost[li, ok] = unit[pos[ok]]
+            hours[li, ok] = mk["hours_per_unit"].to_numpy()[pos[ok]]
+        self.items = Items(site=site, kp=kp, cost=lanes["unit_cost"].to_numpy(float), make_cost=make_cost,
+                           hours=hours, quantity=dem["quantity"].to_numpy(float)[kp])
+
+        s_of_st = lookup(st, ["site"], data.sites)
+        self.printer_cost = np.zeros(n_sites)
+        self.per_printer = np.ones(n_sites)
+        self.printer_cost[s_of_st] = st["printer_cost"].to_numpy(float)
+        self.per_printer[s_of_st] = np.maximum(st["usable_hours"].to_numpy(float), 1e-12)
+        self.max_printers = np.zeros((len(tiers), n_sites))
+        tt = data.tier_tech
+        t_pos = np.array([tiers.index(t) for t in tt["tier"]], dtype=int)
+        self.max_printers[t_pos, lookup(tt, ["site"], data.sites)] = np.floor(tt["pbar"].to_numpy(float) + 1e-9)
+        self.fixed_cost = np.full((len(tiers), n_sites), np.inf)
+        oi = data.open_index
+        t_pos = np.array([tiers.index(t) for t in oi["tier"]], dtype=int)
+        self.fixed_cost[t_pos, lookup(oi, ["site"], data.sites)] = (oi["site_fixed_cost"]
+                                                                    + oi["tier_fixed_cost"]).to_numpy(float)
+        self.must_open = (data.sites["status"] == "open").to_numpy()
+        self.quantity = dem["quantity"].to_numpy(float)
+        penalty = dem["unmet_penalty"].to_numpy(float)
+        self.has_penalty = ~np.isnan(penalty)
+        self.penalty = np.where(self.has_penalty, penalty, np.inf)
+        # Aggregate cover: the open sites' printer-hours must fit the must-serve demand at its fewest hours.
+        fewest = np.full(len(dem), np.inf)
+        makeable = np.isfinite(make_cost)
+        np.minimum.at(fewest, kp, np.where(makeable, hours, np.inf).min(axis=0))
+        must = ~self.has_penalty & np.isfinite(fewest)
+        self.demand_hours = float(np.sum(self.quantity[must] * fewest[must]))
+        self.hours_cap = (self.max_printers * self.per_printer).max(axis=0)
+
+    def start_multipliers(self) -> np.ndarray:
+        """Beasley's start: per demand row, the cheapest way to serve a unit, capped by its penalty."""
+        it = self.items
+        lam = np.full(len(self.quantity), np.inf)
+        np.minimum.at(lam, it.kp, it.cost + it.make_cost.min(axis=0))
+        lam = np.where(np.isfinite(lam), lam, np.where(self.has_penalty, self.penalty, 0.0))
+        return np.minimum(lam, self.penalty)
+
+    def evaluate(self, lam: np.ndarray) -> Evaluation:
+        """The relaxation's optimum at multipliers ``lam`` (currency/unit per demand row)."""
+        it, n_sites = self.items, self.n_sites
+        profits = np.empty((self.n_tiers, n_sites))
+        amounts = []
+        price_per_hour = (self.printer_cost / self.per_printer)[it.site]
+        for li in range(self.n_tiers):
+            value = lam[it.kp] - it.cost - it.make_cost[li]
+            hours = it.hours[li]
+            cap = self.max_printers[li] * self.per_printer
+            worth = value - hours * price_per_hour
+            _, taken = _knapsacks(worth, hours, it.quantity, it.site, cap, n_sites)
+            hours_worth = np.bincount(it.site, weights=taken * hours, minlength=n_sites) / self.per_printer
+            best_net = np.full(n_sites, -np.inf)
+            best_x = np.zeros(len(value))
+            for count in (np.floor(hours_worth + 1e-9), np.ceil(hours_worth - 1e-9)):
+                count = np.minimum(count, self.max_printers[li])
+                profit, x = _knapsacks(value, hours, it.quantity, it.site, count * self.per_printer, n_sites)
+                net = profit - count * self.printer_cost
+                better = net > best_net
+                best_net = np.where(better, net, best_net)
+                best_x = np.where(better[it.site], x, best_x)
+            profits[li] = best_net
+            amounts.append(best_x)
+        site_values = self.fixed_cost - profits
+        tier = np.argmin(site_values, axis=0)
+        value = site_values[tier, np.arange(n_sites)]
+        y, site_part = self.choose_sites(value)
+        x = np.choose(tier[it.site], amounts) if self.n_tiers > 1 else amounts[0]
+        served = np.bincount(it.kp, weights=x * y[it.site], minlength=len(lam))
+        unmet = np.where(self.has_penalty & (self.penalty < lam), self.quantity, 0.0)
+        unmet_part = np.where(self.has_penalty, self.quantity * np.minimum(0.0, self.penalty - lam), 0.0).sum()
+        bound = float(lam @ self.quantity + unmet_part + site_part)
+        return Evaluation(bound=bound, y=y, value=value, tier=tier, supplied=served + unmet)
+
+    def choose_sites(self, value: np.ndarray, force: tuple[int, float] | None = None) -> tuple[np.ndarray, float]:
+        """Sites in the relaxation: those worth opening, forced ones, then the cheapest fractional
+        cover of the must-serve printer-hours. Returns (y per site, Σ value·y in currency/year)."""
+        finite = np.isfinite(value)
+        y = (((value < 0) & finite) | self.must_open).astype(float)
+        if force is not None:
+            y[force[0]] = force[1]
+        short = self.demand_hours - float(self.hours_cap @ y)
+        if short > 1e-9:
+            free = np.flatnonzero((y == 0) & (self.hours_cap > 0) & finite)
+            if force is not None:
+                free = free[free != force[0]]
+            free = free[np.argsort(value[free] / self.hours_cap[free], kind="stable")]
+            cum = np.cumsum(self.hours_cap[free])
+            full = free[cum <= short]
+            y[full] = 1.0
+            rest = short - float(self.hours_cap[full].sum())
+            nxt = free[len(full):len(full) + 1]
+            if len(nxt) and rest > 1e-12:
+                y[nxt] = min(1.0, rest / self.hours_cap[nxt[0]])
+        value = np.where(finite, value, 0.0)
+        return y, float(value @ y)
+
+    def fixings(self, lam: np.ndarray, upper_bound: float) -> tuple[np.ndarray, np.ndarray]:
+        """Sites proven closed, and proven open, in every plan cheaper than ``upper_bound``.
+
+        Flipping one site's decision in the relaxation at ``lam`` gives a lower
+        bound on every plan with that decision; where it exceeds the bound,
+        the decision is fixed. Returns two arrays of site positions.
+        """
+        ev = self.evaluate(lam)
+        base = ev.bound - self.choose_sites(ev.value)[1]
+        tolerance = 1e-9 * max(1.0, abs(upper_bound)) + 1e-6
+        closed, opened = [], []
+        for s in np.flatnonzero(~self.must_open):
+            flip = 0.0 if ev.y[s] > 0 else 1.0
+            if flip == 1.0 and not np.isfinite(ev.value[s]):
+                closed.append(s)
+                continue
+            part = self.choose_sites(ev.value, force=(s, flip))[1]
+            if base + part > upper_bound + tolerance:
+                (opened if flip == 0.0 else closed).append(s)
+        return np.array(closed, dtype=int), np.array(opened, dtype=int)
+
+
+def _knapsacks(values: np.ndarray, hours: np.ndarray, quantity: np.ndarray, site: np.ndarray,
+               capacity: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
+    """Continuous knapsack per site, greedy by value per hour: (profit per site, units per item)."""
+    x = np.zeros(len(values))
+    useful = np.flatnonzero(values > 0)
+    if len(useful) == 0:
+        return np.zeros(n_sites), x
+    ratio = values[useful] / np.maximum(hours[useful], 1e-12)
+    order = useful[np.lexsort((-ratio, site[useful]))]
+    s = site[order]
+    load = hours[order] * quantity[order]
+    cum = np.cumsum(load)
+    starts = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
+    before_site = np.repeat(cum[starts] - load[starts], np.diff(np.r_[starts, len(order)]))
+    room = capacity[s] - (cum - load - before_site)
+    x[order] = np.where(hours[order] > 0, np.clip(room / np.maximum(hours[order], 1e-12), 0.0, quantity[order]),
+                        quantity[order])
+    profit = np.bincount(site, weights=values * x, minlength=n_sites)
+    return profit, x
+
+
+def local_search(relax: Relaxation, tier: np.ndarray, start: np.ndarray, max_moves: int = 200
+                 ) -> tuple[float, np.ndarray] | None:
+    """Add/drop local search over open sites, each (zone, product) served from its cheapest open site.
+
+    ``tier`` is the tier position per site, ``start`` the boolean mask of sites
+    to start from. The estimate counts fixed costs, whole printers, production
+    and transport, and the penalty of unmet demand; it ignores the rows the
+    relaxation drops, so it only ranks site sets (HiGHS then solves the best
+    one exactly). Returns (estimated cost in currency/year, open mask), or
+    None when the start needs more printers at a site than it may have.
+    """
+    it, n_sites = relax.items, relax.n_sites
+    item_tier = tier[it.site]
+    columns = np.arange(len(it.site))
+    hours = it.hours[item_tier, columns]
+    unit = (it.cost + it.make_cost[item_tier, columns]
+            + hours * (relax.printer_cost / relax.per_printer)[it.site])
+    usable = np.isfinite(unit)
+    fixed = relax.fixed_cost[tier, np.arange(n_sites)]
+    cap = relax.max_printers[tier, np.arange(n_sites)] * relax.per_printer
+    n_kp = len(relax.quantity)
+    penalty = np.where(relax.has_penalty, relax.penalty, 1e12)
+
+    def assign(mask):
+        """Cheapest and second-cheapest open item per demand row (-1 / penalty where none)."""
+        cand = np.flatnonzero(mask[it.site] & usable)
+        best, best_cost, second = np.full(n_kp, -1), penalty.copy(), penalty.copy()
+        if len(cand):
+            order = cand[np.lexsort((unit[cand], it.kp[cand]))]
+            kp = it.kp[order]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = kp[1:] != kp[:-1]
+            top = order[first]
+            better = unit[top] < penalty[it.kp[top]]
+            best[it.kp[top][better]] = top[better]
+            best_cost[it.kp[top][better]] = unit[top][better]
+            rest = np.flatnonzero(~first)
+            runner = np.ones(len(rest), dtype=bool)
+            runner[1:] = kp[rest][1:] != kp[rest][:-1]
+            nxt = order[rest[runner]]
+            second[it.kp[nxt]] = np.minimum(penalty[it.kp[nxt]], unit[nxt])
+        return best, best_cost, second
+
+    def total(mask, best):
+        used = best >= 0
+        load = np.bincount(it.site[best[used]], weights=hours[best[used]] * relax.quantity[used],
+                           minlength=n_sites)
+        printers = np.ceil(load / relax.per_printer - 1e-9)
+        if np.any(load > cap + 1e-6):
+            return None
+        variable = np.sum(relax.quantity[used] * (it.cost[best[used]] + it.make_cost[item_tier[best[used]],
+                                                                                     best[used]]))
+        unmet = np.sum(np.where(used, 0.0, relax.quantity * penalty))
+        opened = mask & ((load > 0) | relax.must_open)
+        return float(fixed[opened].sum() + (printers * relax.printer_cost).sum() + variable + unmet), opened
+
+    mask = start | relax.must_open
+    found = total(mask, assign(mask)[0])
+    if found is None:
+        return None
+    cost, mask = found
+    for _ in range(max_moves):
+        best, best_cost, second = assign(mask)
+        used = best >= 0
+        extra = np.bincount(it.site[best[used]], weights=relax.quantity[used] * (second[used] - best_cost[used]),
+                            minlength=n_sites)
+        drop_gain = np.where(mask & ~relax.must_open, fixed - extra, -np.inf)
+        closed = np.flatnonzero(~mask[it.site] & usable)
+        gain = relax.quantity[it.kp[closed]] * np.maximum(0.0, best_cost[it.kp[closed]] - unit[closed])
+        add_gain = np.where(mask | ~np.isfinite(fixed), -np.inf,
+                            np.bincount(it.site[closed], weights=gain, minlength=n_sites) - fixed)
+        moved = False
+        for s in sorted({int(np.argmax(add_gain)), int(np.argmax(drop_gain))},
+                        key=lambda s: -max(add_gain[s], drop_gain[s])):
+            if max(add_gain[s], drop_gain[s]) <= 1e-6:
+                continue
+            trial = mask.copy()
+            trial[s] = not trial[s]
+            found = total(trial, assign(trial)[0])
+            if found is not None and found[0] < cost - 1e-6:
+                cost, mask = found
+                moved = True
+                break
+        if not moved:
+            break
+    return cost, mask
+
+
+def restrict(blocks: ModelBlocks, data: ModelData, closed: np.ndarray, opened: np.ndarray) -> ModelBlocks:
+    """The model with the sites at positions ``closed`` shut and those at ``opened`` forced open."""
+    site_of_row = lookup(data.open_index, ["site"], data.sites)
+    upper = blocks.variables["Open"].upper.copy()
+    upper[np.isin(site_of_row, closed)] = 0.0
+    variables = dict(blocks.variables)
+    variables["Open"] = replace(blocks.variables["Open"], upper=upper)
+    rows = list(blocks.rows)
+    if len(opened):
+        for i, block in enumerate(rows):
+            if block.name == "OneTier":
+                lower = block.lower.copy()
+                lower[opened] = 1.0
+                rows[i] = replace(block, lower=lower)
+    return ModelBlocks(variables, rows, blocks.costs)
+
+
+def open_values(data: ModelData, mask: np.ndarray, tier: np.ndarray) -> np.ndarray:
+    """0/1 per row of ``data.open_index``: the sites in ``mask`` open at their tier in ``tier``."""
+    oi = data.open_index
+    site = lookup(oi, ["site"], data.sites)
+    tiers = list(data.tiers["tier"])
+    row_tier = np.array([tiers.index(t) for t in oi["tier"]], dtype=int)
+    return (mask[site] & (row_tier == tier[site])).astype(float)
