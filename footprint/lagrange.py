@@ -158,14 +158,17 @@ class Relaxation:
             value = lam[it.kp] - it.cost - it.make_cost[li]
             hours = it.hours[li]
             cap = self.max_printers[li] * self.per_printer
+            # One order serves all three knapsacks: by site, then value per hour, best first
+            # (subtracting the site's printer price per hour keeps the order within a site).
+            order = _by_value_per_hour(value, hours, it.site)
             worth = value - hours * price_per_hour
-            _, taken = _knapsacks(worth, hours, it.quantity, it.site, cap, n_sites)
+            _, taken = _fill(order[worth[order] > 0], worth, hours, it.quantity, it.site, cap, n_sites)
             hours_worth = np.bincount(it.site, weights=taken * hours, minlength=n_sites) / self.per_printer
             best_net = np.full(n_sites, -np.inf)
             best_x = np.zeros(len(value))
             for count in (np.floor(hours_worth + 1e-9), np.ceil(hours_worth - 1e-9)):
                 count = np.minimum(count, self.max_printers[li])
-                profit, x = _knapsacks(value, hours, it.quantity, it.site, count * self.per_printer, n_sites)
+                profit, x = _fill(order, value, hours, it.quantity, it.site, count * self.per_printer, n_sites)
                 net = profit - count * self.printer_cost
                 better = net > best_net
                 best_net = np.where(better, net, best_net)
@@ -190,20 +193,31 @@ class Relaxation:
         y = (((value < 0) & finite) | self.must_open).astype(float)
         if force is not None:
             y[force[0]] = force[1]
+        value = np.where(finite, value, 0.0)
         short = self.demand_hours - float(self.hours_cap @ y)
-        if short > 1e-9:
+        if short > 1e-9 * max(1.0, self.demand_hours):
             free = np.flatnonzero((y == 0) & (self.hours_cap > 0) & finite)
             if force is not None:
                 free = free[free != force[0]]
-            free = free[np.argsort(value[free] / self.hours_cap[free], kind="stable")]
-            cum = np.cumsum(self.hours_cap[free])
-            full = free[cum <= short]
-            y[full] = 1.0
+            # Two valid covers; the dearer is the better bound. (a) The linear one: sites by value
+            # per printer-hour, the last one fractional. (b) Whole sites: at least
+            # ceil(short / largest capacity) more sites must open, so the cheapest that many are
+            # a lower bound on what they cost (exact when the capacities are equal, as in the
+            # OR-Library instances).
+            by_ratio = free[np.argsort(value[free] / self.hours_cap[free], kind="stable")]
+            cum = np.cumsum(self.hours_cap[by_ratio])
+            full = by_ratio[cum <= short]
+            linear = y.copy()
+            linear[full] = 1.0
             rest = short - float(self.hours_cap[full].sum())
-            nxt = free[len(full):len(full) + 1]
+            nxt = by_ratio[len(full):len(full) + 1]
             if len(nxt) and rest > 1e-12:
-                y[nxt] = min(1.0, rest / self.hours_cap[nxt[0]])
-        value = np.where(finite, value, 0.0)
+                linear[nxt] = min(1.0, rest / self.hours_cap[nxt[0]])
+            whole = y.copy()
+            if len(free):
+                count = int(np.ceil(short / self.hours_cap[free].max() - 1e-9))
+                whole[free[np.argsort(value[free], kind="stable")[:count]]] = 1.0
+            y = whole if value @ whole > value @ linear else linear
         return y, float(value @ y)
 
     def fixings(self, lam: np.ndarray, upper_bound: float) -> tuple[np.ndarray, np.ndarray]:
@@ -228,15 +242,21 @@ class Relaxation:
         return np.array(closed, dtype=int), np.array(opened, dtype=int)
 
 
-def _knapsacks(values: np.ndarray, hours: np.ndarray, quantity: np.ndarray, site: np.ndarray,
-               capacity: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
-    """Continuous knapsack per site, greedy by value per hour: (profit per site, units per item)."""
-    x = np.zeros(len(values))
+def _by_value_per_hour(values: np.ndarray, hours: np.ndarray, site: np.ndarray) -> np.ndarray:
+    """Items worth taking (value > 0), ordered by site, then value per printer-hour, best first."""
     useful = np.flatnonzero(values > 0)
-    if len(useful) == 0:
-        return np.zeros(n_sites), x
     ratio = values[useful] / np.maximum(hours[useful], 1e-12)
-    order = useful[np.lexsort((-ratio, site[useful]))]
+    return useful[np.lexsort((-ratio, site[useful]))]
+
+
+def _fill(order: np.ndarray, values: np.ndarray, hours: np.ndarray, quantity: np.ndarray, site: np.ndarray,
+          capacity: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fill each site's ``capacity`` (printer-hours) with the items in ``order`` (from
+    :func:`_by_value_per_hour`), the last one partly: the continuous knapsack's optimum.
+    Returns (profit per site, units per item)."""
+    x = np.zeros(len(values))
+    if len(order) == 0:
+        return np.zeros(n_sites), x
     s = site[order]
     load = hours[order] * quantity[order]
     cum = np.cumsum(load)
@@ -247,6 +267,12 @@ def _knapsacks(values: np.ndarray, hours: np.ndarray, quantity: np.ndarray, site
                         quantity[order])
     profit = np.bincount(site, weights=values * x, minlength=n_sites)
     return profit, x
+
+
+def _knapsacks(values: np.ndarray, hours: np.ndarray, quantity: np.ndarray, site: np.ndarray,
+               capacity: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:
+    """Continuous knapsack per site, greedy by value per hour: (profit per site, units per item)."""
+    return _fill(_by_value_per_hour(values, hours, site), values, hours, quantity, site, capacity, n_sites)
 
 
 def local_search(relax: Relaxation, tier: np.ndarray, start: np.ndarray, max_moves: int = 200
@@ -337,13 +363,19 @@ def local_search(relax: Relaxation, tier: np.ndarray, start: np.ndarray, max_mov
     return cost, mask
 
 
+def site_columns(blocks: ModelBlocks, data: ModelData, shut: np.ndarray) -> dict[str, np.ndarray]:
+    """Columns to keep (a mask per variable block) when the sites at positions ``shut`` are closed:
+    everything of theirs goes (their Open, Printers, Make, Tooled, Ship and Assign are zero then)."""
+    closed = np.zeros(len(data.sites), dtype=bool)
+    closed[np.asarray(shut, dtype=int)] = True
+    frames = {"Open": data.open_index, "Printers": data.site_tech, "Make": data.make, "Tooled": data.tooling,
+              "Ship": data.ship, "Assign": data.skp}
+    return {name: ~closed[lookup(frame, ["site"], data.sites)] for name, frame in frames.items()
+            if name in blocks.variables and blocks.variables[name].size}
+
+
 def restrict(blocks: ModelBlocks, data: ModelData, closed: np.ndarray, opened: np.ndarray) -> ModelBlocks:
-    """The model with the sites at positions ``closed`` shut and those at ``opened`` forced open."""
-    site_of_row = lookup(data.open_index, ["site"], data.sites)
-    upper = blocks.variables["Open"].upper.copy()
-    upper[np.isin(site_of_row, closed)] = 0.0
-    variables = dict(blocks.variables)
-    variables["Open"] = replace(blocks.variables["Open"], upper=upper)
+    """The model without the sites at positions ``closed`` and with those at ``opened`` forced open."""
     rows = list(blocks.rows)
     if len(opened):
         for i, block in enumerate(rows):
@@ -351,7 +383,7 @@ def restrict(blocks: ModelBlocks, data: ModelData, closed: np.ndarray, opened: n
                 lower = block.lower.copy()
                 lower[opened] = 1.0
                 rows[i] = replace(block, lower=lower)
-    return ModelBlocks(variables, rows, blocks.costs)
+    return ModelBlocks(blocks.variables, rows, blocks.costs).subset(site_columns(blocks, data, closed))
 
 
 def open_values(data: ModelData, mask: np.ndarray, tier: np.ndarray) -> np.ndarray:

@@ -97,58 +97,35 @@ def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = 
                  tee: bool = False, data=None) -> SolveOutcome:
     """Solve the model's arrays with HiGHS; ``warm_start`` is a plan (arrays per block) to start from.
 
-    Without one, and when ``data`` is given, a large model first goes through
-    the Lagrangian stage (:mod:`footprint.bounding`, where every site hosts one
-    technology) or gets a starting plan from its rounded relaxation
-    (:mod:`footprint.start`). Their seconds count towards the time limit and
-    are reported as ``start`` (part of ``solver``). After the Lagrangian
-    stage, HiGHS solves the model with the proven site fixings and stops as
-    soon as the combined proven gap reaches ``mip_gap``.
+    Without one, and when ``data`` is given, a large model where every site
+    hosts one technology goes through the Lagrangian stage and HiGHS on the
+    model its site fixings reduce (:func:`footprint.bounding.solve_staged`);
+    another large model first gets a starting plan from its rounded
+    relaxation (:mod:`footprint.start`). Their seconds count towards the time
+    limit and are reported as ``start`` (part of ``solver``).
     """
-    from footprint.bounding import STAGE_SHARE, combined_bound, run_stage, wants_stage
-    from footprint.lagrange import restrict
+    from footprint.bounding import solve_staged, wants_stage
     from footprint.start import START_SHARE, find_start, wants_start
 
     options = highs_options(settings, tee)
-    start_seconds, stage, main_blocks = 0.0, None, blocks
     if warm_start is None and data is not None and wants_stage(blocks, data, settings):
-        stage = run_stage(blocks, data, options, time_budget=STAGE_SHARE * options["time_limit"])
-        start_seconds, warm_start = stage.seconds, stage.plan
-        if stage.plan is not None:
-            main_blocks = restrict(blocks, data, stage.closed, stage.opened)
-    elif warm_start is None and data is not None and wants_start(blocks, settings):
+        return solve_staged(blocks, data, options, float(settings["mip_gap"]))
+    start_seconds = 0.0
+    if warm_start is None and data is not None and wants_start(blocks, settings):
         plan = find_start(blocks, data, options, time_budget=START_SHARE * options["time_limit"])
         start_seconds, warm_start = plan.solver_seconds, plan.values
-    options["time_limit"] = max(options["time_limit"] - start_seconds, 1.0)
-    gap_goal = float(settings["mip_gap"])
-    if stage is not None and (relative_gap(stage.objective, stage.lower_bound) or np.inf) <= gap_goal:
-        return SolveOutcome(status="optimal", has_plan=True, objective=stage.objective,
-                            best_bound=stage.lower_bound,
-                            mip_gap=relative_gap(stage.objective, stage.lower_bound), values=stage.plan,
-                            timings={"handoff": 0.0, "solver": start_seconds, "start": start_seconds},
-                            model_size=model_size(blocks))
-    outcome = _run_highs(main_blocks, options, warm_start,
-                         stop_below=None if stage is None else (stage.lower_bound, gap_goal))
+        options["time_limit"] = max(options["time_limit"] - start_seconds, 1.0)
+    outcome = run_highs(blocks, options, warm_start)
     outcome.timings["solver"] += start_seconds
     outcome.timings["start"] = start_seconds
-    outcome.model_size = model_size(blocks)
-    if stage is None:
-        return outcome
-    if not outcome.has_plan and stage.plan is not None:
-        outcome.has_plan, outcome.objective, outcome.values = True, stage.objective, stage.plan
-    outcome.best_bound = combined_bound(stage.lower_bound, stage.objective, outcome.best_bound)
-    outcome.mip_gap = relative_gap(outcome.objective, outcome.best_bound)
-    if outcome.mip_gap is not None and outcome.mip_gap <= gap_goal:
-        outcome.status = "optimal"
-    elif outcome.status == "interrupted":
-        outcome.status = "time_limit"
     return outcome
 
 
-def _run_highs(blocks: ModelBlocks, options: dict, warm_start: dict | None,
-               stop_below: tuple[float, float] | None = None) -> SolveOutcome:
-    """One HiGHS run on ``blocks``. ``stop_below`` = (proven bound, gap): stop as soon as the
-    incumbent is within that relative gap of that bound (a bound HiGHS does not know)."""
+def run_highs(blocks: ModelBlocks, options: dict, warm_start: dict | None,
+              stop_when=None) -> SolveOutcome:
+    """One HiGHS run on ``blocks`` with ``options``, started from ``warm_start`` (arrays per block).
+    ``stop_when(incumbent)`` (currency/year), called as the search goes on, interrupts the run
+    when it returns True; the status is then ``interrupted``."""
     highs = new_highs()
     for key, value in options.items():
         highs.setOptionValue(key, value)
@@ -159,16 +136,14 @@ def _run_highs(blocks: ModelBlocks, options: dict, warm_start: dict | None,
         solution.col_value = blocks.stack(warm_start)
         solution.value_valid = True
         highs.setSolution(solution)
-    if stop_below is not None:
-        bound, gap = stop_below
+    if stop_when is not None:
 
-        def stop_when_close(event) -> None:
+        def check(event) -> None:
             incumbent = event.data_out.mip_primal_bound
-            if math.isfinite(incumbent) and abs(incumbent) < highspy.kHighsInf and \
-                    (relative_gap(incumbent, bound) or 0.0) <= gap:
+            if math.isfinite(incumbent) and abs(incumbent) < highspy.kHighsInf and stop_when(incumbent):
                 event.interrupt()
 
-        highs.cbMipInterrupt.subscribe(stop_when_close)
+        highs.cbMipInterrupt.subscribe(check)
     handoff = time.perf_counter() - start
     start = time.perf_counter()
     highs.run()

@@ -1,4 +1,4 @@
-"""Valid inequalities (13) ProductPrinterLink and (14) ProductTierLink, and the starting plan.
+"""Valid inequalities (13) ProductPrinterLink, (14) ProductTierLink, (15)-(16) DemandCover, and the starting plan.
 
 The rows must not change any optimum (every hand-worked test in test_model_*.py
 solves with them); here their coefficients and the relaxation they tighten are
@@ -20,7 +20,7 @@ from footprint.solve import new_highs
 from footprint.start import find_start, round_sites
 from footprint import solve_case
 from footprint.synthetic import synthetic_tables
-from tinycase import demand, tiny_case
+from tinycase import demand, site, tiny_case
 
 
 def _data(case):
@@ -162,3 +162,37 @@ def test_close_sites_greedily_closes_what_the_relaxation_does_not_need():
     relaxed.changeColsBounds(2, cols, fixed, fixed)
     relaxed.run()
     assert relaxed.getInfo().objective_function_value == pytest.approx(1450)
+
+
+def _two_one_printer_sites(quantity: float, **tables):
+    return tiny_case(sites=[site("A", 1000.0, max_printers=1), site("B", 1000.0, max_printers=1)],
+                     demand=[demand("Z", quantity)], **tables)
+
+
+def test_demand_cover_rows_by_hand():
+    # 1500 units at 1 h need 1500 h; each site holds one printer of 1000 h:
+    # (15) 1000·Open[A] + 1000·Open[B] >= 1500, (16) Open[A] + Open[B] >= ceil(1.5) = 2
+    hours, count = capacity.demand_cover(_data(_two_one_printer_sites(1500.0)))
+    assert (hours.lower.tolist(), _terms(hours, "Open").coefs.tolist()) == ([1500.0], [1000.0, 1000.0])
+    assert (count.lower.tolist(), _terms(count, "Open").coefs.tolist()) == ([2.0], [1.0, 1.0])
+    # 900 units fit one site: (16) asks for one site only
+    assert capacity.demand_cover(_data(_two_one_printer_sites(900.0)))[1].lower.tolist() == [1.0]
+    # a site that must open and holds the hours makes both rows redundant: not written
+    case = _two_one_printer_sites(900.0)
+    case["sites"]["status"] = ["open", None]
+    assert capacity.demand_cover(_data(case)) is None
+    # demand with an unmet penalty need not be served: nothing to cover
+    case = _two_one_printer_sites(1500.0)
+    case["demand"]["unmet_penalty"] = 50.0
+    assert capacity.demand_cover(_data(case)) is None
+
+
+def test_demand_cover_lifts_the_relaxation_to_two_whole_sites():
+    # Integer optimum: both sites, 2000 + 2 printers (200) + 1500 * 3.5 = 7450. Without the cover
+    # rows the relaxation opens 1.5 sites and 1.5 printers: 1500 + 150 + 5250 = 6900; with (16)
+    # it pays for two whole sites: 2000 + 150 + 5250 = 7400
+    assert capacity.demand_cover in FAMILIES
+    case = _two_one_printer_sites(1500.0)
+    assert _relaxation(case, without=("DemandCoverHours", "DemandCoverSites")) == pytest.approx(6900)
+    assert _relaxation(case) == pytest.approx(7400)
+    assert solve_case(case).objective == pytest.approx(7450)

@@ -29,7 +29,7 @@ FAMILIES = (
     sites.one_tier, sites.site_count_limits,
     capacity.printer_bounds, capacity.printer_slots, capacity.printer_capacity,
     capacity.minimum_utilisation, capacity.tier_link, capacity.tooling,
-    capacity.product_printer_link, capacity.product_tier_link,
+    capacity.product_printer_link, capacity.product_tier_link, capacity.demand_cover,
     flows.demand_balance, flows.site_balance, flows.strong_linking, flows.single_sourcing,
     flows.service_level,
 )

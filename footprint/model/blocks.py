@@ -15,7 +15,7 @@ position, coefficient) arrays. This one definition feeds both back ends:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -89,6 +89,7 @@ class ModelBlocks:
     variables: dict[str, VarBlock]
     rows: list[RowBlock]
     costs: list[CostTerm]
+    kept: dict[str, np.ndarray] | None = None   # set by subset(): the parent model's columns kept
 
     def offsets(self) -> dict[str, int]:
         """Column offset of each variable block in the stacked column vector."""
@@ -133,6 +134,54 @@ class ModelBlocks:
                 x[offsets[name]:offsets[name] + block.size] = values[name]
         return x
 
+    def subset(self, keep: dict[str, np.ndarray]) -> "ModelBlocks":
+        """The model on the columns ``keep`` marks (a boolean mask per block; blocks not named are
+        kept whole), as if every other column were fixed to zero. Rows left without a term are
+        dropped where zero satisfies them and kept otherwise (then they make the model infeasible,
+        as they would with those columns at zero). Positions in the result are renumbered;
+        :meth:`expand` maps a solution back."""
+        masks = {n: np.asarray(keep[n], dtype=bool) if n in keep else np.ones(b.size, dtype=bool)
+                 for n, b in self.variables.items()}
+        new_pos = {n: np.cumsum(m) - 1 for n, m in masks.items()}
+        variables = {n: replace(b, size=int(masks[n].sum()), lower=b.lower[masks[n]], upper=b.upper[masks[n]])
+                     for n, b in self.variables.items()}
+        rows = []
+        for block in self.rows:
+            terms = []
+            used = np.zeros(block.size, dtype=bool)
+            for t in block.terms:
+                ok = masks[t.var][t.cols]
+                terms.append(Terms(t.var, t.rows[ok], new_pos[t.var][t.cols[ok]], t.coefs[ok]))
+                used[t.rows[ok]] = True
+            keep_row = used | (block.lower > 0) | (block.upper < 0)
+            if keep_row.all():
+                rows.append(replace(block, terms=terms))
+                continue
+            row_pos = np.cumsum(keep_row) - 1
+            terms = [Terms(t.var, row_pos[t.rows], t.cols, t.coefs) for t in terms]
+            rows.append(replace(block, size=int(keep_row.sum()), lower=block.lower[keep_row],
+                                upper=block.upper[keep_row], terms=terms))
+        costs = [CostTerm(term.name, [(var, coefs[masks[var]]) for var, coefs in term.parts])
+                 for term in self.costs]
+        return ModelBlocks(variables, [r for r in rows if r.size > 0], costs, kept=masks)
+
+    def expand(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """A solution of a :meth:`subset` model as arrays of its parent model (zeros elsewhere)."""
+        if self.kept is None:
+            return values
+        out = {}
+        for name, mask in self.kept.items():
+            full = np.zeros(len(mask))
+            full[mask] = values[name]
+            out[name] = full
+        return out
+
+    def shrink(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Arrays of the parent model cut down to the columns of this :meth:`subset` model."""
+        if self.kept is None:
+            return values
+        return {name: np.asarray(values[name])[mask] for name, mask in self.kept.items() if name in values}
+
     def matrix(self):
         """The constraint matrix in column-wise (CSC) arrays: start, index, value; plus row bounds."""
         offsets = self.offsets()
@@ -155,3 +204,4 @@ class ModelBlocks:
         lower = np.concatenate(lowers) if lowers else np.zeros(0)
         upper = np.concatenate(uppers) if uppers else np.zeros(0)
         return start, rows, vals, lower, upper
+
