@@ -23,8 +23,9 @@ def _num(text, fmt="{:,.0f}"):
         return "—"
 
 
-def orlib_table() -> str:
-    rows = _rows("orlib_large_footprint.csv") + _rows("orlib_large_baselines.csv")
+def orlib_table(name: str = "orlib_large_footprint.csv") -> str:
+    """One row per instance and method of the CSV ``name`` (footprint's run, or the baselines')."""
+    rows = _rows(name)
     by = {}
     for r in rows:
         by.setdefault(r["instance"], {})[r["method"]] = r
@@ -71,6 +72,8 @@ def flagship_table() -> str:
 if __name__ == "__main__":
     print("## OR-Library large instances\n")
     print(orlib_table())
+    print("\n### Baselines\n")
+    print(orlib_table("orlib_large_baselines.csv"))
     print("\n## Planner scale\n")
     print(scale_table())
     print("\n## Flagship\n")

@@ -134,3 +134,19 @@ def test_stage_bounds_the_optimum_and_keeps_it(seed, max_printers, monkeypatch):
     assert staged.timings["start"] > 0.0
     assert staged.objective == pytest.approx(exact.objective, rel=1e-7)
     assert staged.best_bound <= staged.objective + tolerance
+
+
+def test_a_model_too_large_for_highs_stays_in_the_stage(monkeypatch):
+    """Above MAX_HIGHS_COLUMNS (here 0) HiGHS never gets the model: the plan and bound are the
+    stage's, still a real plan no better than the optimum and a bound no higher."""
+    tables = synthetic_tables(n_sites=30, n_zones=60, seed=0)
+    exact = solve_case(tables, settings={"mip_gap": 0.0, "lagrangian_stage": False, "start_heuristic": False})
+    monkeypatch.setattr("footprint.start.MIN_VARIABLES", 0)
+    monkeypatch.setattr("footprint.bounding.MAX_HIGHS_COLUMNS", 0)
+    staged = solve_case(tables, settings={"mip_gap": 0.0, "time_limit_s": 4.0})
+    assert staged.has_plan
+    assert staged.timings["handoff"] == 0.0
+    tolerance = 1e-6 * exact.objective
+    assert staged.objective >= exact.objective - tolerance
+    assert staged.best_bound <= exact.objective + tolerance
+    assert staged.mip_gap == pytest.approx((staged.objective - staged.best_bound) / staged.objective)
