@@ -3,10 +3,12 @@
 :func:`run_stage` takes subgradient steps on the relaxation of
 :class:`footprint.lagrange.Relaxation`, collects candidate site sets from its
 local search and from the relaxation's own sites, solves the most promising
-ones exactly with the site decisions fixed, and fixes the sites the best
-multipliers prove closed or open. :func:`combined_bound` turns the stage's
-bound and the main solve's bound on the reduced model into one proven bound
-on the full model.
+ones exactly with the site decisions fixed, improves the best by an add/drop
+search with every move solved exactly, and fixes the sites the best
+multipliers prove closed or open. :func:`solve_staged` runs the stage and then
+HiGHS on the model the fixings reduce. :func:`combined_bound` turns the
+stage's bound and the main solve's bound on the reduced model into one proven
+bound on the full model.
 """
 
 from __future__ import annotations

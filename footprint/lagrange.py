@@ -11,17 +11,22 @@ model's prepared arrays:
   its (zone, product) items, value ``λ − transport − production`` per unit,
   weight the printer-hours per unit, capacity a whole number of printers (the
   best count is the floor or ceiling of the hours worth their price, as the
-  profit is concave in capacity). Sites are chosen by sign, plus the cheapest
-  fractional cover of the printer-hours the must-serve demand needs (a valid
-  aggregate row). Every other row (minimum utilisation, tooling beyond its
-  per-unit share, site counts, service level, single sourcing) is dropped,
-  which only lowers the bound, so the bound is a proven one. Multipliers move
-  by subgradient steps (Held–Wolfe–Crowder, with Beasley's start: the cheapest
-  way to serve each unit).
+  profit is concave in capacity). Sites are chosen by sign, plus a cover of
+  the printer-hours the must-serve demand needs (a valid aggregate row): the
+  dearer of its linear relaxation and the cheapest ⌈shortfall / largest
+  site⌉ whole sites, both lower bounds on what the cover costs. Every other
+  row (minimum utilisation, tooling beyond its per-unit share, site counts,
+  service level, single sourcing) is dropped, which only lowers the bound,
+  so the bound is a proven one. Multipliers move by subgradient steps
+  (Held–Wolfe–Crowder, with Beasley's start: the cheapest way to serve each
+  unit).
 * **Candidate plans.** Every few steps the sites the relaxation opens seed an
-  add/drop local search that serves each zone from its cheapest open site; the
-  best site sets are then solved exactly by HiGHS with the site decisions fixed,
-  so every plan footprint reports satisfies every row of the model.
+  add/drop local search that serves each zone from its cheapest open site
+  (:func:`local_search`); the best site sets, and the relaxation's own cover,
+  are then solved exactly by HiGHS with the site decisions fixed, and an
+  add/drop search with every move solved exactly improves the best of them
+  (footprint.bounding), so every plan footprint reports satisfies every row
+  of the model.
 * **Fixing.** At the best multipliers, a site whose opening (closing) alone
   lifts the bound above the best plan's cost is closed (opened) in every
   better plan; the main solve runs on the model with those decisions fixed,
@@ -29,13 +34,13 @@ model's prepared arrays:
   with the main solve's bound on the reduced model
   (:func:`footprint.bounding.combined_bound`).
 
-It applies where every site hosts at most one technology and the model has at
-least :data:`MIN_SITES` sites (docs/SPEC.md clarification 14).
+It applies where every site hosts at most one technology, the model has at
+least :data:`MIN_SITES` sites and (footprint.bounding.wants_stage) at least
+20,000 variables (docs/SPEC.md clarification 14).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -44,10 +49,9 @@ from footprint.derive import ModelData
 from footprint.model.blocks import ModelBlocks
 from footprint.model.index import lookup
 
-#: sites from which the Lagrangian stage runs: below this, HiGHS alone is fast (benchmarks/README.md)
+#: sites from which the stage may run: a floor under the variable-count rule of
+#: footprint.bounding.wants_stage, which is the measured one (few sites: little to fix)
 MIN_SITES = 30
-
-
 
 @dataclass
 class Items:

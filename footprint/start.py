@@ -107,7 +107,7 @@ def find_start(blocks: ModelBlocks, data: ModelData, options: dict, time_budget:
 
 def solve_with_sites_fixed(blocks: ModelBlocks, fixed: np.ndarray, options: dict, time_limit: float,
                            gap: float = 0.002) -> StartingPlan:
-    """Solve the model with every ``Open`` variable fixed to ``fixed`` (0/1 per row of data.open_index).
+    """Solve the model with every ``Open`` variable fixed to ``fixed`` (0/1 per Open column of ``blocks``).
 
     Printers, tooling and flows stay free and whole; ``time_limit`` in seconds,
     ``gap`` the relative gap to stop at. The plan (when one is found) is
