@@ -29,6 +29,9 @@ STAGE_SHARE = 0.4
 #: subgradient steps between two local searches for a plan
 SEARCH_EVERY = 20
 
+#: the steps stop once the bound has climbed less than 0.01 % over this many of them
+STALL_STEPS = 200
+
 #: share of the stage's budget for subgradient steps (the rest: exact solves of candidate site sets)
 STEP_SHARE = 0.6
 
@@ -86,7 +89,7 @@ def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: 
     best_bound, best_lam = -np.inf, lam.copy()
     estimate = np.inf
     candidates: dict[bytes, tuple[float, np.ndarray, np.ndarray]] = {}
-    theta, stall, previous, iteration = 2.0, 0, None, 0
+    theta, stall, previous, iteration, checkpoint = 2.0, 0, None, 0, -np.inf
     while time.perf_counter() < step_deadline:
         iteration += 1
         ev = relax.evaluate(lam)
@@ -96,6 +99,10 @@ def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: 
             stall += 1
             if stall >= 15:
                 theta, stall = theta / 2, 0
+        if iteration % STALL_STEPS == 0:
+            if best_bound - checkpoint <= 1e-4 * abs(best_bound):
+                break  # the bound has stopped climbing: the time is better spent on plans
+            checkpoint = best_bound
         if iteration % SEARCH_EVERY == 1:
             found = local_search(relax, ev.tier, ev.y > 0)
             if found is not None:
