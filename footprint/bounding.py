@@ -81,7 +81,9 @@ def combined_bound(stage_bound: float, fixing_objective: float | None, reduced_b
 def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: float,
               relax: Relaxation | None = None, gap_goal: float = 0.0) -> StageOutcome:
     """The stage within ``time_budget`` seconds; ``options`` are the main solve's HiGHS options.
-    The local search stops once the plan is within ``gap_goal`` (relative) of the bound."""
+    The subgradient steps get :data:`STEP_SHARE` of the budget and end early once the bound
+    climbs less than 0.01 % over :data:`STALL_STEPS` of them; the local search stops once the
+    plan is within ``gap_goal`` (relative) of the bound."""
     began = time.perf_counter()
     relax = relax or Relaxation(data)
     step_deadline = began + STEP_SHARE * time_budget

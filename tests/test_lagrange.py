@@ -150,3 +150,23 @@ def test_a_model_too_large_for_highs_stays_in_the_stage(monkeypatch):
     assert staged.objective >= exact.objective - tolerance
     assert staged.best_bound <= exact.objective + tolerance
     assert staged.mip_gap == pytest.approx((staged.objective - staged.best_bound) / staged.objective)
+
+
+def test_subgradient_steps_stop_once_the_bound_stalls(monkeypatch):
+    """With the stall rule at 10 steps the steps end at a multiple of 10, well before the
+    step-size rule would end them (no stall rule), and the bound stays a bound."""
+    tables = synthetic_tables(n_sites=30, n_zones=60, seed=0)
+    exact = solve_case(tables, settings={"mip_gap": 0.0, "lagrangian_stage": False, "start_heuristic": False})
+    case = load_case(tables, settings={"mip_gap": 0.0})
+    data = derive(case)
+    blocks = build_blocks(data)
+    options = highs_options({**case.settings, "time_limit_s": 30.0})
+    monkeypatch.setattr("footprint.bounding.STALL_STEPS", 10**9)
+    free = run_stage(blocks, data, options, time_budget=30.0)
+    monkeypatch.setattr("footprint.bounding.STALL_STEPS", 10)
+    stalled = run_stage(blocks, data, options, time_budget=30.0)
+    assert stalled.iterations % 10 == 0
+    assert stalled.iterations < free.iterations
+    assert stalled.lower_bound <= free.lower_bound + 1e-9 * abs(free.lower_bound)
+    assert stalled.lower_bound <= exact.objective * (1 + 1e-9)
+    assert stalled.objective >= exact.objective * (1 - 1e-9)
