@@ -16,10 +16,20 @@ from footprint.diagnose import elastic_diagnosis, setting_conflicts, unreachable
 from footprint.model import build_blocks
 from footprint.model.costs import COST_TERMS
 from footprint.plan import extract_plan, kpis
-from footprint.solve import solve_blocks, solve_pyomo
+from footprint.solve import solve_pyomo
+from footprint.start import wants_start
+from footprint.strategy import solve_blocks
 
 #: ``extra_constraints(model, data)``: adds rules to the Pyomo model before it is solved
 ExtraConstraints = Callable[[object, object], None]
+
+#: ``extra_rows(data, blocks)``: returns rows (a RowBlock or a list of them) to add to the model's arrays
+ExtraRows = Callable[[object, object], object]
+
+#: what a run with ``extra_constraints`` says when the model is large enough for the stages
+PYOMO_EXTENSION_NOTE = ("extra_constraints: the model was solved through Pyomo by HiGHS alone, without the "
+                        "starting plan or the Lagrangian stage (docs/SPEC.md clarifications 13-15); rules "
+                        "given as extra_rows keep them")
 
 #: statuses under which the result holds a plan (exit status 0)
 PLAN_STATUSES = {"optimal", "time_limit", "iteration_limit", "objective_limit", "interrupted"}
@@ -68,7 +78,8 @@ class Result:
 
 def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings: Mapping[str, object] | None = None,
                extra_constraints: ExtraConstraints | None = None, backend: str = "highs",
-               warm_start: "Result | None" = None, tee: bool = False) -> Result:
+               warm_start: "Result | None" = None, tee: bool = False,
+               extra_rows: ExtraRows | None = None, progress=None) -> Result:
     """Validate, derive, build and solve a case; return the plan as a :class:`Result`.
 
     ``source`` is a :class:`Case` or anything :func:`load_case` reads; ``settings``
@@ -77,6 +88,16 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     first (chosen automatically when ``extra_constraints(model, data)`` is
     given, which may add Pyomo components). ``warm_start``: an earlier
     :class:`Result` whose plan seeds the solver (ignored where it does not fit).
+    ``extra_rows(data, blocks)``: the array-level extension hook; it returns
+    rows (:class:`footprint.model.blocks.RowBlock`, built with ``row_block``
+    and ``add`` on the variable blocks ``Open``, ``Printers``, ``Make``, …)
+    that join the model, and every stage of the solve respects them (plans
+    satisfy them; bounds that leave them out stay proven).
+    ``extra_constraints`` needs the Pyomo back end, which runs HiGHS alone:
+    on models large enough for the starting plan or the Lagrangian stage
+    the result's ``messages`` say they were off.
+    ``progress(plan cost, bound)``: called as the solve's best plan or proven
+    bound improves (currency/year; None where there is none yet).
     Raises :class:`InputError` on invalid input. A case with no feasible plan
     returns ``status='infeasible'`` with the reasons in ``messages``.
     """
@@ -97,37 +118,60 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
 
     start = time.perf_counter()
     blocks = build_blocks(data)
+    if extra_rows is not None:
+        added = extra_rows(data, blocks)
+        added = [] if added is None else added if isinstance(added, list) else [added]
+        blocks.rows.extend(r for r in added if r.size > 0)
+    notes = []
     if extra_constraints is not None or backend == "pyomo":
         from footprint.model.pyomo_backend import to_pyomo
 
         m = to_pyomo(blocks)
         if extra_constraints is not None:
             extra_constraints(m, data)
+            if wants_start(blocks, case.settings):
+                notes.append(PYOMO_EXTENSION_NOTE)
         timings["build"] = time.perf_counter() - start
         outcome = solve_pyomo(m, blocks, case.settings, tee=tee)
     else:
         timings["build"] = time.perf_counter() - start
         start_values = warm_start_values(warm_start, data) if warm_start is not None else None
-        outcome = solve_blocks(blocks, case.settings, warm_start=start_values, tee=tee, data=data)
+        outcome = solve_blocks(blocks, case.settings, warm_start=start_values, tee=tee, data=data,
+                               progress=progress)
     timings.update(outcome.timings)
     timings["solve"] = outcome.timings["handoff"] + outcome.timings["solver"]
     result = Result(status=outcome.status, objective=outcome.objective, best_bound=outcome.best_bound,
-                    mip_gap=outcome.mip_gap, model_size=outcome.model_size, **base)
+                    mip_gap=outcome.mip_gap, model_size=outcome.model_size, messages=notes, **base)
     if outcome.has_plan:
         result.tables, result.costs = extract_plan(outcome.values, data)
         result.kpis = kpis(result.tables, data)
         result.values = outcome.values
+        result.messages.extend(serves_nothing(result))
         drift = abs(sum(result.costs.values()) - outcome.objective)
         if drift > 1e-6 * max(1.0, abs(outcome.objective)):
             result.messages.append(f"warning: cost terms sum to {sum(result.costs.values()):.6f}, "
                                    f"the solver's objective is {outcome.objective:.6f}")
     elif outcome.status == "infeasible":
-        result.messages = elastic_diagnosis(case)
+        result.messages.extend(elastic_diagnosis(case))
     elif outcome.status == "time_limit":
-        result.messages = [f"no feasible plan found within the time limit of {case.settings['time_limit_s']:g} s"]
+        result.messages.append(f"no feasible plan found within the time limit of {case.settings['time_limit_s']:g} s")
     else:
-        result.messages = [f"the solver stopped with status {outcome.status} and no plan"]
+        result.messages.append(f"the solver stopped with status {outcome.status} and no plan")
     return result
+
+
+def serves_nothing(result: Result) -> list[str]:
+    """A message when the best plan found leaves every unit of demand unmet although the solver
+    did not prove that optimal: the "plan" is only the trivial one, and says nothing about the
+    network."""
+    k = result.kpis
+    if result.status == "optimal" or k.get("units_demanded", 0.0) <= 0 or k.get("units_served", 0.0) > 0:
+        return []
+    limit = result.settings.get("time_limit_s")
+    return [f"the best plan found serves none of the demand: every unit is left unmet at its penalty "
+            f"(gap {100 * (result.mip_gap or 1.0):.1f} %). The solver stopped at its time limit of {limit:g} s "
+            "before it found a plan that serves any. Try a longer --time-limit, or check that the "
+            "unmet penalties are not below the cost of serving (then serving nothing is the answer)."]
 
 
 def warm_start_values(previous: Result, data) -> dict | None:

@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
+import highspy
 import numpy as np
+import pandas as pd
 
 from footprint.derive import ModelData
-from footprint.lagrange import Relaxation, local_search, open_values, restrict
+from footprint.lagrange import Relaxation, applicable, local_search, one_technology, restrict
+from footprint.lagrange_general import relaxation_for
 from footprint.model.blocks import ModelBlocks
-from footprint.start import solve_with_sites_fixed
+from footprint.model.highs_backend import to_highs_lp
+from footprint.solve import SolveOutcome, model_size, new_highs, relative_gap, run_highs
+from footprint.start import wants_start
 
 #: share of the time limit for the stage (subgradient steps and exact solves of candidate site sets)
 STAGE_SHARE = 0.4
@@ -45,6 +51,12 @@ BREADTH = 8
 #: model (500 sites × 20,000 zones: 603,000) costs it about 4.8 kB a column (2.9 GB there) and
 #: gains nothing in minutes, so the stage keeps the whole time limit instead
 MAX_HIGHS_COLUMNS = 300_000
+
+#: the same for the general model (several technologies per site), whose rows make HiGHS slower per
+#: column: on the whole-network flagship (289,503 columns) it finished no root relaxation in 60 s,
+#: and the relaxation alone took over 900 s; with 20 of its 57 sites (130,555 columns) the root
+#: took 68 s with the other core busy
+MAX_HIGHS_COLUMNS_GENERAL = 100_000
 
 #: the main solve restarts with new site fixings once its plan has closed this share of the gap
 #: between the plan the fixings were proven against and the stage's bound
@@ -79,13 +91,15 @@ def combined_bound(stage_bound: float, fixing_objective: float | None, reduced_b
 
 
 def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: float,
-              relax: Relaxation | None = None, gap_goal: float = 0.0) -> StageOutcome:
+              relax: Relaxation | None = None, gap_goal: float = 0.0, progress=None) -> StageOutcome:
     """The stage within ``time_budget`` seconds; ``options`` are the main solve's HiGHS options.
     The subgradient steps get :data:`STEP_SHARE` of the budget and end early once the bound
     climbs less than 0.01 % over :data:`STALL_STEPS` of them; the local search stops once the
-    plan is within ``gap_goal`` (relative) of the bound."""
+    plan is within ``gap_goal`` (relative) of the bound. ``progress(plan cost, bound)`` is called
+    whenever either improves (currency/year; None before there is a plan)."""
+    report = progress or (lambda objective, bound: None)
     began = time.perf_counter()
-    relax = relax or Relaxation(data)
+    relax = relax or relaxation_for(data)
     step_deadline = began + STEP_SHARE * time_budget
     lam = relax.start_multipliers()
     best_bound, best_lam = -np.inf, lam.copy()
@@ -97,6 +111,8 @@ def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: 
         ev = relax.evaluate(lam)
         if ev.bound > best_bound + 1e-9 * max(1.0, abs(best_bound)) or not np.isfinite(best_bound):
             best_bound, best_lam, stall = ev.bound, lam.copy(), 0
+            if iteration % 10 == 1:
+                report(None, best_bound)
         else:
             stall += 1
             if stall >= 15:
@@ -109,11 +125,11 @@ def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: 
             found = local_search(relax, ev.tier, ev.y > 0)
             if found is not None:
                 cost, mask = found
-                candidates[mask.tobytes() + ev.tier.tobytes()] = (cost, mask, ev.tier.copy())
+                candidates[mask.tobytes()] = (cost, mask)
                 estimate = min(estimate, cost)
         # Step towards a target a little above the best bound (Held, Wolfe and Crowder), with
         # half the previous direction added to damp zig-zagging.
-        direction = relax.quantity - ev.supplied
+        direction = relax.direction(ev)
         if previous is not None:
             direction = direction + 0.5 * previous
         previous = direction
@@ -123,24 +139,25 @@ def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: 
         target = best_bound + 0.02 * abs(best_bound) + 1.0
         if estimate > best_bound:
             target = min(target, estimate)
-        lam = np.minimum(lam + theta * (target - ev.bound) / norm * direction, relax.penalty)
+        lam = relax.project(lam + theta * (target - ev.bound) / norm * direction)
 
     # The relaxation's own sites at the best multipliers: they cover the must-serve printer-hours,
     # so they are the candidate where capacities bind and the local search finds nothing.
     ev = relax.evaluate(best_lam)
     chosen = sorted(candidates.values(), key=lambda c: c[0])[:MAX_EXACT - 1]
-    chosen.append((np.inf, (ev.y > 0) | relax.must_open, ev.tier))
+    chosen.append((np.inf, (ev.y > 0) | relax.must_open))
     deadline = began + time_budget
     best: _Plan | None = None
-    for i, (_, mask, tier) in enumerate(chosen):
+    for i, (_, mask) in enumerate(chosen):
         left = deadline - time.perf_counter()
         if left <= 0.5:
             break
-        found = _solve_sites(blocks, data, mask, tier, options, left / (len(chosen) - i))
+        found = _solve_sites(blocks, data, relax, mask, options, left / (len(chosen) - i))
         if found is not None and (best is None or found.objective < best.objective):
             best = found
+            report(best.objective, best_bound)
     if best is not None:
-        best = _improve(blocks, data, relax, ev, best, options, deadline, best_bound, gap_goal)
+        best = _improve(blocks, data, relax, ev, best, options, deadline, best_bound, gap_goal, report)
     closed = opened = np.zeros(0, dtype=int)
     if best is not None:
         closed, opened = relax.fixings(best_lam, best.objective)
@@ -154,90 +171,158 @@ class _Plan:
     objective: float
     values: dict
     mask: np.ndarray     # open sites
-    tier: np.ndarray     # tier position per site
 
 
-def _solve_sites(blocks: ModelBlocks, data: ModelData, mask: np.ndarray, tier: np.ndarray, options: dict,
+def _solve_sites(blocks: ModelBlocks, data: ModelData, relax: Relaxation, mask: np.ndarray, options: dict,
                  time_limit: float) -> _Plan | None:
-    """The best plan with exactly the sites in ``mask`` open at ``tier``, or None (infeasible, or none
-    found within ``time_limit`` seconds). HiGHS gets only those sites' columns."""
-    reduced = restrict(blocks, data, closed=np.flatnonzero(~mask), opened=np.zeros(0, dtype=int))
-    fixed = open_values(data, mask, tier)[reduced.kept["Open"]]
-    found = solve_with_sites_fixed(reduced, fixed, options, time_limit=time_limit)
-    if found.values is None:
+    """A plan with exactly the sites in ``mask`` open, or None (infeasible, or none found within
+    ``time_limit`` seconds). HiGHS gets only those sites' columns.
+
+    For the general model (``relax.guided_plans``) the search is guided by the linear
+    relaxation of that model (1.4 s for 16 sites of the whole-network flagship, whose integer
+    model finds no plan in 8 s): each site gets the tier its
+    relaxation leans to most and at most the ceiling of the relaxation's printer counts; HiGHS
+    then fixes printers, tooling and flows. Only bounds are tightened,
+    so the plan is feasible for the whole model. When that leaves no plan, the integer model of
+    the site set is solved with its tiers and printers free."""
+    began = time.perf_counter()
+    reduced = restrict(blocks, data, closed=np.flatnonzero(~mask), opened=np.flatnonzero(mask))
+    plan_options = {**options, "mip_rel_gap": relax.plan_gap}
+    guided = _guided_by_relaxation(reduced, data, plan_options, time_limit) if relax.guided_plans else None
+    if guided is not None:
+        found = run_highs(guided, {**plan_options, "time_limit": max(time_limit - (time.perf_counter() - began),
+                                                                        0.1)}, None)
+        if found.has_plan:
+            return _Plan(found.objective, reduced.expand(found.values), mask.copy())
+    left = time_limit - (time.perf_counter() - began)
+    if left <= 0.1:
         return None
-    return _Plan(found.objective, reduced.expand(found.values), mask.copy(), tier.copy())
+    found = run_highs(reduced, {**plan_options, "time_limit": left}, None)
+    if not found.has_plan:
+        return None
+    return _Plan(found.objective, reduced.expand(found.values), mask.copy())
+
+
+def _guided_by_relaxation(model: ModelBlocks, data: ModelData, options: dict, time_limit: float
+                          ) -> ModelBlocks | None:
+    """``model`` with each site's tier fixed to the one its linear relaxation leans to most and its
+    printers at most the ceiling of the relaxation's counts; None when the
+    relaxation is not solved within ``time_limit`` seconds."""
+    from dataclasses import replace
+
+    highs = new_highs()
+    for key, value in options.items():
+        if key not in ("mip_rel_gap",):
+            highs.setOptionValue(key, value)
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.1)))
+    highs.passModel(to_highs_lp(model))
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    values = model.split(np.asarray(highs.getSolution().col_value))
+    variables = dict(model.variables)
+    opens = variables["Open"]
+    if opens.size:
+        oi = data.open_index[model.kept["Open"]] if model.kept is not None else data.open_index
+        frame = pd.DataFrame({"site": oi["site"].to_numpy(), "v": values["Open"], "pos": np.arange(opens.size)})
+        lean = frame.loc[frame.groupby("site", sort=False)["v"].idxmax(), "pos"].to_numpy()
+        fixed = np.zeros(opens.size)
+        fixed[lean] = 1.0
+        variables["Open"] = replace(opens, lower=np.minimum(fixed, opens.upper), upper=np.minimum(fixed, opens.upper))
+    printers = variables["Printers"]
+    if printers.size:
+        # Not below the floor would be tighter but can clash with the tier's slot limit or minimum
+        # utilisation; the ceiling alone keeps the search small.
+        upper = np.clip(np.ceil(values["Printers"] - 1e-6), printers.lower, printers.upper)
+        variables["Printers"] = replace(printers, upper=upper)
+    return ModelBlocks(variables, model.rows, model.costs, kept=model.kept)
 
 
 def _improve(blocks: ModelBlocks, data: ModelData, relax: Relaxation, ev, best: _Plan, options: dict,
-             deadline: float, bound: float, gap_goal: float) -> _Plan:
+             deadline: float, bound: float, gap_goal: float, report=lambda objective, bound: None) -> _Plan:
     """Add/drop local search with every move solved exactly, until no move helps, the gap to
     ``bound`` is within ``gap_goal`` or ``deadline`` (perf_counter seconds) passes.
 
     Moves are ranked by the relaxation's site values at the best multipliers
     (``ev``): the :data:`BREADTH` cheapest closed sites to add, the dearest
-    open ones to drop; the best of them is taken (this finds the extra
-    capacity the OR-Library's tight instances need, where serving each zone
-    from its cheapest site does not apply).
+    open ones to drop, tried in turn (add, drop, add, …) and never twice; the best
+    of them is taken (this finds the extra capacity the OR-Library's tight
+    instances need, where serving each zone from its cheapest site does not
+    apply), or with ``relax.first_improvement`` the first that improves (a
+    general model's exact solve takes seconds, not tenths).
     """
     value = np.where(np.isfinite(ev.value), ev.value, np.inf)
+    seen = {best.mask.tobytes()}
     while time.perf_counter() < deadline and (best.objective - bound) > gap_goal * abs(best.objective):
         movable = np.flatnonzero(best.mask & ~relax.must_open)
         shut = np.flatnonzero(~best.mask & np.isfinite(value))
-        moves = np.r_[shut[np.argsort(value[shut], kind="stable")][:BREADTH],
-                      movable[np.argsort(-value[movable], kind="stable")][:BREADTH]]
+        adds = shut[np.argsort(value[shut], kind="stable")][:BREADTH]
+        drops = movable[np.argsort(-value[movable], kind="stable")][:BREADTH]
+        moves = [s for pair in zip_longest(adds, drops) for s in pair if s is not None]
         trials = []
         for s in moves:
             left = deadline - time.perf_counter()
             if left <= 0.1:
                 break
-            mask, tier = best.mask.copy(), best.tier.copy()
+            mask = best.mask.copy()
             mask[s] = not mask[s]
-            if mask[s]:
-                tier[s] = ev.tier[s]
-            found = _solve_sites(blocks, data, mask, tier, options, left)
+            if mask.tobytes() in seen:
+                continue
+            seen.add(mask.tobytes())
+            found = _solve_sites(blocks, data, relax, mask, options, left)
             if found is not None:
                 trials.append(found)
+                if relax.first_improvement and found.objective < best.objective - 1e-9 * abs(best.objective):
+                    break
         if not trials:
             break
         champion = min(trials, key=lambda p: p.objective)
         if champion.objective >= best.objective - 1e-9 * abs(best.objective):
             break
         best = champion
+        report(best.objective, bound)
     return best
+
+
+def max_highs_columns(relax: Relaxation) -> int:
+    """Columns up to which HiGHS gets the model the stage's fixings leave (see the constants)."""
+    return MAX_HIGHS_COLUMNS_GENERAL if relax.guided_plans else MAX_HIGHS_COLUMNS
 
 
 def wants_stage(blocks: ModelBlocks, data: ModelData, settings: dict) -> bool:
     """Whether the stage runs: setting ``lagrangian_stage`` on, a model as large as the starting
     plan's rule asks (:data:`footprint.start.MIN_VARIABLES`; below it HiGHS alone is faster: OR-Library
     cap132, 2,600 variables, 0.3 s alone, 18 s with the stage), and
-    :func:`footprint.lagrange.applicable`."""
-    from footprint.lagrange import applicable
-    from footprint.start import wants_start
+    :func:`footprint.lagrange.applicable`. A general model (several technologies per site) goes
+    through it only above :data:`MAX_HIGHS_COLUMNS_GENERAL` columns: below, the starting plan and
+    HiGHS do better (flagship as committed, 56,830 columns, 105 s: 0.99 % that way, 3.4 % through
+    the stage)."""
+    if not (bool(settings.get("lagrangian_stage", True)) and wants_start(blocks, {}) and applicable(data)):
+        return False
+    return one_technology(data) or blocks.num_cols > MAX_HIGHS_COLUMNS_GENERAL
 
-    return bool(settings.get("lagrangian_stage", True)) and wants_start(blocks, {}) and applicable(data)
 
-
-def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: float):
+def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: float, progress=None):
     """The stage, then HiGHS on the model reduced by its fixings, within ``options["time_limit"]`` s.
 
-    A model with more than :data:`MAX_HIGHS_COLUMNS` columns gives the stage
+    A model with more than :func:`max_highs_columns` columns gives the stage
     the whole time, and HiGHS sees it only once the fixings shrink it below
     that. HiGHS starts from the stage's plan and stops once its incumbent is within
     ``gap_goal`` of the stage's bound. When its plan has closed
     :data:`REFIX_SHARE` of the gap, it restarts on the model reduced by the
     fixings that plan proves (a cheaper plan proves more sites closed).
     Returns a :class:`footprint.solve.SolveOutcome` for the full model; its
-    bound is :func:`combined_bound` of the last round.
+    bound is :func:`combined_bound` of the last round. ``progress(plan cost, bound)`` is called as
+    either improves (currency/year, for the full model).
     """
-    from footprint.solve import SolveOutcome, model_size, relative_gap, run_highs
-
+    report = progress or (lambda objective, bound: None)
     began = time.perf_counter()
     total = float(options["time_limit"])
-    relax = Relaxation(data)
-    huge = blocks.num_cols > MAX_HIGHS_COLUMNS
+    relax = relaxation_for(data)
+    most = max_highs_columns(relax)
+    huge = blocks.num_cols > most
     stage = run_stage(blocks, data, options, (1.0 if huge else STAGE_SHARE) * total, relax=relax,
-                      gap_goal=gap_goal)
+                      gap_goal=gap_goal, progress=report)
     bound, objective, plan = stage.lower_bound, stage.objective, stage.plan
     closed, opened = stage.closed, stage.opened
     status, handoff = "time_limit", 0.0
@@ -252,15 +337,19 @@ def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: 
             break
         fixed_against = objective
         reduced = blocks if plan is None else restrict(blocks, data, closed, opened)
-        if reduced.num_cols > MAX_HIGHS_COLUMNS:
+        if reduced.num_cols > most:
             break
         refix_below = -np.inf if plan is None else objective - REFIX_SHARE * (objective - bound)
 
         def stop(incumbent: float) -> bool:
             return (relative_gap(incumbent, bound) or 0.0) <= gap_goal or incumbent < refix_below
 
+        def seen(incumbent, reduced_bound, known=objective, proven=bound, against=fixed_against):
+            best = known if incumbent is None or (known is not None and known <= incumbent) else incumbent
+            report(best, combined_bound(proven, against, reduced_bound))
+
         out = run_highs(reduced, {**options, "time_limit": left},
-                        None if plan is None else reduced.shrink(plan), stop_when=stop)
+                        None if plan is None else reduced.shrink(plan), stop_when=stop, progress=seen)
         handoff += out.timings["handoff"]
         if out.status in ("infeasible", "unbounded") and plan is None:
             out.timings.update(start=stage.seconds, solver=time.perf_counter() - began - handoff)

@@ -100,7 +100,7 @@ def elastic_diagnosis(case: Case) -> list[str]:
     """Solve a copy where all demand may go unmet and only unmet units cost; name what stays unmet."""
     from footprint.model import build_blocks
     from footprint.model.blocks import CostTerm
-    from footprint.solve import solve_blocks
+    from footprint.strategy import solve_blocks
 
     demand = case.tables["demand"].copy()
     demand["unmet_penalty"] = 1.0

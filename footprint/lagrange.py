@@ -34,8 +34,9 @@ model's prepared arrays:
   with the main solve's bound on the reduced model
   (:func:`footprint.bounding.combined_bound`).
 
-It applies where every site hosts at most one technology, the model has at
-least :data:`MIN_SITES` sites and (footprint.bounding.wants_stage) at least
+This knapsack relaxation is for models where every site hosts at most one
+technology; :mod:`footprint.lagrange_general` relaxes the general model. The
+stage applies where the model has at least :data:`MIN_SITES` sites and (footprint.bounding.wants_stage) at least
 20,000 variables (docs/SPEC.md clarification 14).
 """
 
@@ -74,40 +75,75 @@ class Evaluation:
     value: np.ndarray       # [site]: cost of opening the site at its best tier, net of profit
     tier: np.ndarray        # [site]: position of that best tier in data.tiers
     supplied: np.ndarray    # [demand row]: units the relaxation supplies (unmet included)
+    extra: np.ndarray | None = None  # subgradient of any further multipliers (footprint.lagrange_general)
+
+
+def one_technology(data: ModelData) -> bool:
+    """Whether every site hosts at most one technology (this module's knapsack relaxation applies;
+    elsewhere :class:`footprint.lagrange_general.GeneralRelaxation` does)."""
+    return not data.site_tech["site"].duplicated().any()
 
 
 def applicable(data: ModelData) -> bool:
-    """Whether the stage applies: enough sites, each hosting at most one technology, and lanes."""
-    st = data.site_tech
-    return (len(data.sites) >= MIN_SITES and not st.empty and not st["site"].duplicated().any()
-            and len(data.ship) > 0)
+    """Whether the stage applies: enough sites, some technology, and lanes."""
+    return len(data.sites) >= MIN_SITES and not data.site_tech.empty and len(data.ship) > 0
+
+
+def site_terms(relax, data: ModelData) -> None:
+    """Set what every relaxation shares: site and tier counts, fixed cost per [tier, site] (inf where
+    the tier does not exist), sites that must open, and the demand rows' quantities and penalties."""
+    tiers = list(data.tiers["tier"])
+    relax.n_sites, relax.n_tiers = len(data.sites), len(tiers)
+    relax.fixed_cost = np.full((len(tiers), relax.n_sites), np.inf)
+    oi = data.open_index
+    t_pos = np.array([tiers.index(t) for t in oi["tier"]], dtype=int)
+    relax.fixed_cost[t_pos, lookup(oi, ["site"], data.sites)] = (oi["site_fixed_cost"]
+                                                                 + oi["tier_fixed_cost"]).to_numpy(float)
+    relax.must_open = (data.sites["status"] == "open").to_numpy()
+    relax.quantity = data.demand["quantity"].to_numpy(float)
+    penalty = data.demand["unmet_penalty"].to_numpy(float)
+    relax.has_penalty = ~np.isnan(penalty)
+    relax.penalty = np.where(relax.has_penalty, penalty, np.inf)
+
+
+def cheapest_lanes(data: ModelData):
+    """The cheapest lane of each (site, zone, product): its rows of ``data.ship``, and the position of
+    its site in ``data.sites`` and of its demand row in ``data.demand``."""
+    sh = data.ship
+    order = np.lexsort((sh["unit_cost"].to_numpy(), data.skp_ids))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = data.skp_ids[order][1:] != data.skp_ids[order][:-1]
+    lanes = sh.iloc[order[first]]
+    return lanes, lookup(lanes, ["site"], data.sites), lookup(lanes, ["zone", "product"], data.demand)
 
 
 class Relaxation:
     """The Lagrangian relaxation of the demand rows of one model (see the module docstring)."""
 
+    #: whether the local search may move an overloaded site to a larger tier (general model)
+    grow_tiers = False
+    #: relative gap at which the exact solve of one candidate site set stops (a plan, not a proof)
+    plan_gap = 0.002
+    #: whether candidate site sets are solved guided by their linear relaxation (footprint.bounding)
+    guided_plans = False
+    #: whether the exact add/drop search takes the first move that improves (else the best of a pass)
+    first_improvement = False
+
     def __init__(self, data: ModelData):
         self.data = data
-        sh, mk, st, dem = data.ship, data.make, data.site_tech, data.demand
+        site_terms(self, data)
+        mk, st, dem = data.make, data.site_tech, data.demand
         tiers = list(data.tiers["tier"])
-        n_sites = len(data.sites)
-        self.n_sites, self.n_tiers = n_sites, len(tiers)
-        # Cheapest lane per (site, zone, product): rows of ship in order of triple, then unit cost.
-        order = np.lexsort((sh["unit_cost"].to_numpy(), data.skp_ids))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = data.skp_ids[order][1:] != data.skp_ids[order][:-1]
-        rows = order[first]
-        lanes = sh.iloc[rows]
-        site = lookup(lanes, ["site"], data.sites)
-        kp = lookup(lanes, ["zone", "product"], dem)
+        n_sites = self.n_sites
+        lanes, site, kp = cheapest_lanes(data)
         setup_per_unit = np.zeros(len(mk))
         if not data.tooling.empty:
             pos = lookup(mk, ["site", "product", "technology"], data.tooling)
             ok = pos >= 0
             setup_per_unit[ok] = (data.tooling["setup_cost"] / data.tooling["big_m"]).to_numpy()[pos[ok]]
         unit = mk["unit_cost"].to_numpy() + setup_per_unit
-        make_cost = np.full((len(tiers), len(rows)), np.inf)
-        hours = np.zeros((len(tiers), len(rows)))
+        make_cost = np.full((len(tiers), len(lanes)), np.inf)
+        hours = np.zeros((len(tiers), len(lanes)))
         keys = lanes[["site", "product"]]
         for li, tier in enumerate(tiers):
             pos = lookup(keys.assign(tier=tier), ["site", "tier", "product"], mk)
@@ -126,16 +162,6 @@ class Relaxation:
         tt = data.tier_tech
         t_pos = np.array([tiers.index(t) for t in tt["tier"]], dtype=int)
         self.max_printers[t_pos, lookup(tt, ["site"], data.sites)] = np.floor(tt["pbar"].to_numpy(float) + 1e-9)
-        self.fixed_cost = np.full((len(tiers), n_sites), np.inf)
-        oi = data.open_index
-        t_pos = np.array([tiers.index(t) for t in oi["tier"]], dtype=int)
-        self.fixed_cost[t_pos, lookup(oi, ["site"], data.sites)] = (oi["site_fixed_cost"]
-                                                                    + oi["tier_fixed_cost"]).to_numpy(float)
-        self.must_open = (data.sites["status"] == "open").to_numpy()
-        self.quantity = dem["quantity"].to_numpy(float)
-        penalty = dem["unmet_penalty"].to_numpy(float)
-        self.has_penalty = ~np.isnan(penalty)
-        self.penalty = np.where(self.has_penalty, penalty, np.inf)
         # Aggregate cover: the open sites' printer-hours must fit the must-serve demand at its fewest hours.
         fewest = np.full(len(dem), np.inf)
         makeable = np.isfinite(make_cost)
@@ -143,6 +169,14 @@ class Relaxation:
         must = ~self.has_penalty & np.isfinite(fewest)
         self.demand_hours = float(np.sum(self.quantity[must] * fewest[must]))
         self.hours_cap = (self.max_printers * self.per_printer).max(axis=0)
+
+    def direction(self, ev: Evaluation) -> np.ndarray:
+        """The subgradient at an evaluation: demand not supplied, per demand row (units/year)."""
+        return self.quantity - ev.supplied
+
+    def project(self, lam: np.ndarray) -> np.ndarray:
+        """Multipliers moved back into their domain: no unit is worth more than its unmet penalty."""
+        return np.minimum(lam, self.penalty)
 
     def start_multipliers(self) -> np.ndarray:
         """Beasley's start: per demand row, the cheapest way to serve a unit, capped by its penalty."""
@@ -231,7 +265,10 @@ class Relaxation:
         bound on every plan with that decision; where it exceeds the bound,
         the decision is fixed. Returns two arrays of site positions.
         """
-        ev = self.evaluate(lam)
+        return self.fixings_from(self.evaluate(lam), upper_bound)
+
+    def fixings_from(self, ev: Evaluation, upper_bound: float) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`fixings` from an evaluation of the relaxation (its site values and bound)."""
         base = ev.bound - self.choose_sites(ev.value)[1]
         tolerance = 1e-9 * max(1.0, abs(upper_bound)) + 1e-6
         closed, opened = [], []
@@ -322,21 +359,27 @@ def local_search(relax: Relaxation, tier: np.ndarray, start: np.ndarray, max_mov
             second[it.kp[nxt]] = np.minimum(penalty[it.kp[nxt]], unit[nxt])
         return best, best_cost, second
 
-    def total(mask, best):
+    def total(mask, assigned):
+        best, best_cost, second = assigned
         used = best >= 0
         load = np.bincount(it.site[best[used]], weights=hours[best[used]] * relax.quantity[used],
                            minlength=n_sites)
         printers = np.ceil(load / relax.per_printer - 1e-9)
-        if np.any(load > cap + 1e-6):
-            return None
+        site_fixed, excess = fixed, 0.0
+        over = load > cap + 1e-6
+        if over.any():
+            if not relax.grow_tiers:
+                return None
+            site_fixed, excess = _grow(relax, load, over, fixed, best, used, second - best_cost)
         variable = np.sum(relax.quantity[used] * (it.cost[best[used]] + it.make_cost[item_tier[best[used]],
                                                                                      best[used]]))
         unmet = np.sum(np.where(used, 0.0, relax.quantity * penalty))
         opened = mask & ((load > 0) | relax.must_open)
-        return float(fixed[opened].sum() + (printers * relax.printer_cost).sum() + variable + unmet), opened
+        return (float(site_fixed[opened].sum() + (printers * relax.printer_cost).sum() + variable + unmet
+                      + excess), opened)
 
     mask = start | relax.must_open
-    found = total(mask, assign(mask)[0])
+    found = total(mask, assign(mask))
     if found is None:
         return None
     cost, mask = found
@@ -357,7 +400,7 @@ def local_search(relax: Relaxation, tier: np.ndarray, start: np.ndarray, max_mov
                 continue
             trial = mask.copy()
             trial[s] = not trial[s]
-            found = total(trial, assign(trial)[0])
+            found = total(trial, assign(trial))
             if found is not None and found[0] < cost - 1e-6:
                 cost, mask = found
                 moved = True
@@ -365,6 +408,29 @@ def local_search(relax: Relaxation, tier: np.ndarray, start: np.ndarray, max_mov
         if not moved:
             break
     return cost, mask
+
+
+def _grow(relax: Relaxation, load, over, fixed, best, used, regret) -> tuple[np.ndarray, float]:
+    """For the local search of :attr:`Relaxation.grow_tiers` relaxations: an overloaded site moves
+    to its cheapest tier that holds its load; where none does, the share of its units beyond its
+    largest tier is charged what serving them from their next-cheapest site (or leaving them
+    unmet) costs more (``regret``, currency/unit per demand row). Returns the fixed cost per site
+    and that extra charge (currency/year)."""
+    it = relax.items
+    caps = relax.max_printers * relax.per_printer[None, :]
+    holds = caps >= load[None, :] - 1e-6
+    fits = np.where(holds, relax.fixed_cost, np.inf).min(axis=0)
+    site_fixed = np.where(over & np.isfinite(fits), fits, fixed)
+    short = over & ~np.isfinite(fits)
+    if not short.any():
+        return site_fixed, 0.0
+    largest = np.argmax(caps, axis=0)
+    site_fixed = np.where(short, relax.fixed_cost[largest, np.arange(relax.n_sites)], site_fixed)
+    share = np.where(short, 1.0 - caps.max(axis=0) / np.maximum(load, 1e-12), 0.0)
+    rows = np.flatnonzero(used)
+    s = it.site[best[rows]]
+    extra = relax.quantity[rows] * regret[rows] * share[s]
+    return site_fixed, float(np.sum(extra))
 
 
 def site_columns(blocks: ModelBlocks, data: ModelData, shut: np.ndarray) -> dict[str, np.ndarray]:

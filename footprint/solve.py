@@ -1,9 +1,11 @@
-"""Solver hand-off and run: HiGHS, from arrays (default) or through Pyomo.
+"""One HiGHS run: options, hand-off, callbacks, status, bound and gap (from arrays, or through Pyomo).
 
 Status, objective, best bound and gap are read back from the solver; the gap
 reported is always a proven one, |objective − bound| / |objective|.
 ``timings``: ``handoff`` (model into the solver) and ``solver`` (the
-solver's own run, nothing else), in seconds.
+solver's own run, nothing else), in seconds. Which runs make up a solve
+(plain, starting plan, decomposition) is :mod:`footprint.strategy`'s choice;
+this module imports none of the stages, so they can all import it.
 """
 
 from __future__ import annotations
@@ -93,39 +95,12 @@ def new_highs() -> highspy.Highs:
     return highs
 
 
-def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = None,
-                 tee: bool = False, data=None) -> SolveOutcome:
-    """Solve the model's arrays with HiGHS; ``warm_start`` is a plan (arrays per block) to start from.
-
-    Without one, and when ``data`` is given, a large model where every site
-    hosts one technology goes through the Lagrangian stage and HiGHS on the
-    model its site fixings reduce (:func:`footprint.bounding.solve_staged`);
-    another large model first gets a starting plan from its rounded
-    relaxation (:mod:`footprint.start`). Their seconds count towards the time
-    limit and are reported as ``start`` (part of ``solver``).
-    """
-    from footprint.bounding import solve_staged, wants_stage
-    from footprint.start import START_SHARE, find_start, wants_start
-
-    options = highs_options(settings, tee)
-    if warm_start is None and data is not None and wants_stage(blocks, data, settings):
-        return solve_staged(blocks, data, options, float(settings["mip_gap"]))
-    start_seconds = 0.0
-    if warm_start is None and data is not None and wants_start(blocks, settings):
-        plan = find_start(blocks, data, options, time_budget=START_SHARE * options["time_limit"])
-        start_seconds, warm_start = plan.solver_seconds, plan.values
-        options["time_limit"] = max(options["time_limit"] - start_seconds, 1.0)
-    outcome = run_highs(blocks, options, warm_start)
-    outcome.timings["solver"] += start_seconds
-    outcome.timings["start"] = start_seconds
-    return outcome
-
-
 def run_highs(blocks: ModelBlocks, options: dict, warm_start: dict | None,
-              stop_when=None) -> SolveOutcome:
+              stop_when=None, progress=None) -> SolveOutcome:
     """One HiGHS run on ``blocks`` with ``options``, started from ``warm_start`` (arrays per block).
     ``stop_when(incumbent)`` (currency/year), called as the search goes on, interrupts the run
-    when it returns True; the status is then ``interrupted``."""
+    when it returns True; the status is then ``interrupted``. ``progress(incumbent, bound)``
+    (currency/year, None where there is none yet) is called as the search goes on."""
     highs = new_highs()
     for key, value in options.items():
         highs.setOptionValue(key, value)
@@ -136,11 +111,16 @@ def run_highs(blocks: ModelBlocks, options: dict, warm_start: dict | None,
         solution.col_value = blocks.stack(warm_start)
         solution.value_valid = True
         highs.setSolution(solution)
-    if stop_when is not None:
+    if stop_when is not None or progress is not None:
+
+        def finite(value: float) -> float | None:
+            return value if math.isfinite(value) and abs(value) < highspy.kHighsInf else None
 
         def check(event) -> None:
-            incumbent = event.data_out.mip_primal_bound
-            if math.isfinite(incumbent) and abs(incumbent) < highspy.kHighsInf and stop_when(incumbent):
+            incumbent = finite(event.data_out.mip_primal_bound)
+            if progress is not None:
+                progress(incumbent, finite(event.data_out.mip_dual_bound))
+            if stop_when is not None and incumbent is not None and stop_when(incumbent):
                 event.interrupt()
 
         highs.cbMipInterrupt.subscribe(check)

@@ -34,6 +34,7 @@ import pandas as pd
 from footprint.derive import ModelData
 from footprint.model.blocks import ModelBlocks
 from footprint.model.highs_backend import to_highs, to_highs_lp
+from footprint.solve import new_highs
 
 #: models with at least this many variables get a starting plan. Set from two
 #: points, not a sweep: the example (148 variables) solves in under a second
@@ -86,8 +87,6 @@ def find_start(blocks: ModelBlocks, data: ModelData, options: dict, time_budget:
 
     ``options`` are the HiGHS options of the main solve (seed, threads).
     """
-    from footprint.solve import new_highs
-
     spent = 0.0
     relaxed = new_highs()
     _apply(relaxed, options, time_limit=max(time_budget / 2, 1.0), output=False)
@@ -117,8 +116,6 @@ def solve_with_sites_fixed(blocks: ModelBlocks, fixed: np.ndarray, options: dict
     ``gap`` the relative gap to stop at. The plan (when one is found) is
     feasible for the full model, as only bounds were fixed.
     """
-    from footprint.solve import new_highs
-
     restricted = new_highs()
     _apply(restricted, options, time_limit=time_limit, output=False)
     restricted.setOptionValue("mip_rel_gap", gap)

@@ -48,3 +48,52 @@ def test_warm_start_from_a_previous_plan_keeps_the_optimum():
     cold = solve_case(shocked)
     assert warm.status == cold.status == "optimal"
     assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+
+
+def test_extra_rows_keep_manchester_closed_in_the_array_model():
+    """The same rule as rows on the model's arrays (no Pyomo): the same what-if optimum."""
+    import numpy as np
+
+    from footprint.model.blocks import row_block
+
+    def no_manchester(data, blocks):
+        rows = np.flatnonzero(data.open_index["site"].to_numpy() == "MAN")
+        return row_block("NoManchester", 1, 0.0, 0.0).add("Open", np.zeros(len(rows)), rows, 1.0)
+
+    result = solve_case(EXAMPLE, settings={"mip_gap": 0}, extra_rows=no_manchester)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(2_547_147, abs=1.0)
+    assert result.model_size["constraints"] == solve_case(EXAMPLE, settings={"mip_gap": 0}).model_size["constraints"] + 1
+
+
+def test_extra_rows_hold_through_the_lagrangian_stage(monkeypatch):
+    """On a 30-site case that goes through the stage, a row closing the base plan's busiest site
+    holds in the plan reported, and the bound stays below the optimum HiGHS proves alone."""
+    import numpy as np
+
+    from footprint.model.blocks import row_block
+    from footprint.synthetic import synthetic_tables
+
+    tables = synthetic_tables(n_sites=30, n_zones=60, seed=0)
+    base = solve_case(tables, settings={"mip_gap": 0.0, "lagrangian_stage": False, "start_heuristic": False})
+    busiest = base.tables["sites"].sort_values("units_made").iloc[-1]["site"]
+
+    def without_busiest(data, blocks):
+        rows = np.flatnonzero(data.open_index["site"].to_numpy() == busiest)
+        return row_block("Shut", 1, 0.0, 0.0).add("Open", np.zeros(len(rows)), rows, 1.0)
+
+    exact = solve_case(tables, settings={"mip_gap": 0.0, "lagrangian_stage": False, "start_heuristic": False},
+                       extra_rows=without_busiest)
+    monkeypatch.setattr("footprint.start.MIN_VARIABLES", 0)
+    staged = solve_case(tables, settings={"mip_gap": 0.0}, extra_rows=without_busiest)
+    assert staged.timings["start"] > 0.0
+    assert busiest not in staged.kpis["open_site_ids"]
+    assert exact.objective > base.objective
+    assert staged.objective == pytest.approx(exact.objective, rel=1e-7)
+    assert staged.best_bound <= exact.objective * (1 + 1e-9)
+
+
+def test_pyomo_extension_on_a_large_model_says_the_stages_are_off(monkeypatch):
+    monkeypatch.setattr("footprint.start.MIN_VARIABLES", 0)
+    result = solve_case(EXAMPLE, settings={"mip_gap": 0}, extra_constraints=lambda m, d: None)
+    assert any("without the starting plan or the Lagrangian stage" in m for m in result.messages)
