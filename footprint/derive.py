@@ -12,7 +12,10 @@ Provably optimum-preserving reductions made here:
   dominated (no cheaper and no more on time) by one of these two, and lanes
   of one (site, zone, product) share every other constraint;
 - printer bounds are capped at the printers needed to make all demand the
-  site can reach.
+  site can reach;
+- a lane whose unit costs more to ship and make than the unit's unmet
+  penalty is dropped where no service level or minimum utilisation could
+  need it (:func:`dearer_than_unmet`).
 """
 
 from __future__ import annotations
@@ -342,6 +345,29 @@ def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, makeab
     })
 
 
+def dearer_than_unmet(ship: pd.DataFrame, make: pd.DataFrame, site_tech: pd.DataFrame, demand: pd.DataFrame,
+                      sites: pd.DataFrame, products: pd.DataFrame, settings) -> np.ndarray:
+    """Lanes that no optimal plan uses: shipping a unit costs more (lane cost plus the cheapest way
+    the site makes the product) than leaving it unmet at its penalty. Moving such a lane's units to
+    unmet demand lowers the cost and frees capacity, so it is dropped, except where that move could
+    break another row: a service level (12) counts shipped units, and a technology with a minimum
+    utilisation (4) may need the units to keep its printers busy (there the lane stays).
+    Returns a boolean mask over ``ship``."""
+    penalty = demand["unmet_penalty"].to_numpy(float)[ship["_d"].to_numpy()]
+    if settings["min_service_level"] is not None or ship.empty or np.isnan(penalty).all():
+        return np.zeros(len(ship), dtype=bool)
+    n_p = len(products)
+    mk = make.merge(site_tech[["site", "technology", "min_utilisation"]], on=["site", "technology"])
+    code = (pd.Index(sites["site"]).get_indexer(mk["site"]).astype(np.int64) * n_p
+            + pd.Index(products["product"]).get_indexer(mk["product"]))
+    cheapest = pd.Series(mk["unit_cost"].to_numpy(float)).groupby(code).min()
+    busy = pd.Series(mk["min_utilisation"].to_numpy(float) > 0).groupby(code).any()
+    ship_code = ship["_s"].to_numpy(np.int64) * n_p + ship["_p"].to_numpy()
+    unit = ship["unit_cost"].to_numpy(float) + cheapest.reindex(ship_code).to_numpy(float)
+    held = busy.reindex(ship_code).fillna(True).to_numpy(bool)
+    return ~held & ~np.isnan(penalty) & (unit > penalty + 1e-9)
+
+
 def derive(case: Case) -> ModelData:
     """Compute derived data and sparse index sets for ``case`` (SPEC sections 2 and 3)."""
     s = case.settings
@@ -420,6 +446,7 @@ def derive(case: Case) -> ModelData:
     can_make[pd.Index(sites["site"]).get_indexer(make["site"]),
              pd.Index(products["product"]).get_indexer(make["product"])] = True
     ship = ship[can_make[ship["_s"].to_numpy(), ship["_p"].to_numpy()]].reset_index(drop=True)
+    ship = ship[~dearer_than_unmet(ship, make, site_tech, demand, sites, products, s)].reset_index(drop=True)
     ship["quantity"] = quantity[ship["_d"].to_numpy()]
     key = (ship["_s"].to_numpy(np.int64) * len(zones) + ship["_z"].to_numpy()) * len(products) + ship["_p"].to_numpy()
     first = np.ones(len(ship), dtype=bool)

@@ -144,3 +144,25 @@ def test_max_distance_km_removes_long_lanes():
 def test_max_distance_km_applies_to_travelled_distance(max_distance_km, expected):
     result = solve(_one_degree_case(circuity=1.2, max_distance_km=max_distance_km))
     assert_optimum(result, expected)
+
+
+def test_lane_dearer_than_unmet_demand_is_not_created():
+    """Base case with an unmet penalty of 3: shipping and making a unit costs 0.5 + 3 = 3.5, so the
+    lane is dropped and the optimum leaves the 100 units unmet (300). It stays where it could be
+    needed: a minimum utilisation on T, or a service level."""
+    import pandas as pd
+
+    from footprint import solve_case
+    from footprint.case import load_case
+    from footprint.derive import derive
+
+    dear = tiny_case(demand=[dict(zone="Z", product="P", quantity=100.0, unmet_penalty=3.0)])
+    assert len(derive(load_case(dear)).ship) == 0
+    assert solve_case(dear).objective == pytest.approx(300.0)
+    busy = dict(dear, technologies=pd.DataFrame([dict(technology="T", printer_cost=100.0, hours_per_year=1000.0,
+                                                      max_utilisation=1.0, min_utilisation=0.05)]))
+    assert len(derive(load_case(busy)).ship) == 1
+    served = tiny_case(demand=[dict(zone="Z", product="P", quantity=100.0, unmet_penalty=3.0)],
+                       settings={"min_service_level": 0.5})
+    assert len(derive(load_case(served)).ship) == 1
+    assert solve_case(served).objective == pytest.approx(1000 + 100 + 50 * 3.5 + 50 * 3.0)
