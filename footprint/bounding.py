@@ -26,6 +26,7 @@ from footprint.lagrange import Relaxation, applicable, local_search, one_technol
 from footprint.lagrange_general import relaxation_for
 from footprint.model.blocks import ModelBlocks
 from footprint.model.highs_backend import to_highs_lp
+from footprint.model.index import lookup
 from footprint.solve import SolveOutcome, model_size, new_highs, relative_gap, run_highs
 from footprint.start import wants_start
 
@@ -37,9 +38,6 @@ SEARCH_EVERY = 20
 
 #: the steps stop once the bound has climbed less than 0.01 % over this many of them
 STALL_STEPS = 200
-
-#: share of the stage's budget for subgradient steps (the rest: exact solves of candidate site sets)
-STEP_SHARE = 0.6
 
 #: candidate site sets solved exactly at most
 MAX_EXACT = 3
@@ -91,16 +89,18 @@ def combined_bound(stage_bound: float, fixing_objective: float | None, reduced_b
 
 
 def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: float,
-              relax: Relaxation | None = None, gap_goal: float = 0.0, progress=None) -> StageOutcome:
+              relax: Relaxation | None = None, gap_goal: float = 0.0, progress=None,
+              seed: np.ndarray | None = None) -> StageOutcome:
     """The stage within ``time_budget`` seconds; ``options`` are the main solve's HiGHS options.
-    The subgradient steps get :data:`STEP_SHARE` of the budget and end early once the bound
+    The subgradient steps get ``relax.step_share`` of the budget and end early once the bound
     climbs less than 0.01 % over :data:`STALL_STEPS` of them; the local search stops once the
     plan is within ``gap_goal`` (relative) of the bound. ``progress(plan cost, bound)`` is called
-    whenever either improves (currency/year; None before there is a plan)."""
+    whenever either improves (currency/year; None before there is a plan). ``seed`` (a mask of
+    open sites, e.g. a warm start's) is solved exactly first among the candidate site sets."""
     report = progress or (lambda objective, bound: None)
     began = time.perf_counter()
     relax = relax or relaxation_for(data)
-    step_deadline = began + STEP_SHARE * time_budget
+    step_deadline = began + relax.step_share * time_budget
     lam = relax.start_multipliers()
     best_bound, best_lam = -np.inf, lam.copy()
     estimate = np.inf
@@ -146,6 +146,8 @@ def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: 
     ev = relax.evaluate(best_lam)
     chosen = sorted(candidates.values(), key=lambda c: c[0])[:MAX_EXACT - 1]
     chosen.append((np.inf, (ev.y > 0) | relax.must_open))
+    if seed is not None:
+        chosen.insert(0, (-np.inf, np.asarray(seed, dtype=bool) | relax.must_open))
     deadline = began + time_budget
     best: _Plan | None = None
     for i, (_, mask) in enumerate(chosen):
@@ -302,7 +304,8 @@ def wants_stage(blocks: ModelBlocks, data: ModelData, settings: dict) -> bool:
     return one_technology(data) or blocks.num_cols > MAX_HIGHS_COLUMNS_GENERAL
 
 
-def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: float, progress=None):
+def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: float, progress=None,
+                 warm_start: dict | None = None):
     """The stage, then HiGHS on the model reduced by its fixings, within ``options["time_limit"]`` s.
 
     A model with more than :func:`max_highs_columns` columns gives the stage
@@ -313,7 +316,9 @@ def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: 
     fixings that plan proves (a cheaper plan proves more sites closed).
     Returns a :class:`footprint.solve.SolveOutcome` for the full model; its
     bound is :func:`combined_bound` of the last round. ``progress(plan cost, bound)`` is called as
-    either improves (currency/year, for the full model).
+    either improves (currency/year, for the full model). ``warm_start`` (a plan, one array per
+    variable block) gives the stage its open sites as the first candidate site set: a what-if
+    started from its base plan is then never worse than that plan's sites re-planned.
     """
     report = progress or (lambda objective, bound: None)
     began = time.perf_counter()
@@ -321,8 +326,12 @@ def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: 
     relax = relaxation_for(data)
     most = max_highs_columns(relax)
     huge = blocks.num_cols > most
+    seed = None
+    if warm_start is not None and "Open" in warm_start:
+        seed = np.zeros(len(data.sites), dtype=bool)
+        seed[lookup(data.open_index, ["site"], data.sites)[np.asarray(warm_start["Open"]) > 0.5]] = True
     stage = run_stage(blocks, data, options, (1.0 if huge else STAGE_SHARE) * total, relax=relax,
-                      gap_goal=gap_goal, progress=report)
+                      gap_goal=gap_goal, progress=report, seed=seed)
     bound, objective, plan = stage.lower_bound, stage.objective, stage.plan
     closed, opened = stage.closed, stage.opened
     status, handoff = "time_limit", 0.0

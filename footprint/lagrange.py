@@ -106,6 +106,17 @@ def site_terms(relax, data: ModelData) -> None:
     relax.penalty = np.where(relax.has_penalty, penalty, np.inf)
 
 
+def setup_share(data: ModelData) -> np.ndarray:
+    """Per make row, the tooling's setup cost per unit at its largest output, setup/M (currency/unit):
+    Tooled ≥ Make/M makes it a valid lower bound on what tooling adds per unit made."""
+    share = np.zeros(len(data.make))
+    if not data.tooling.empty:
+        pos = lookup(data.make, ["site", "product", "technology"], data.tooling)
+        ok = pos >= 0
+        share[ok] = (data.tooling["setup_cost"] / data.tooling["big_m"]).to_numpy()[pos[ok]]
+    return share
+
+
 def cheapest_lanes(data: ModelData):
     """The cheapest lane of each (site, zone, product): its rows of ``data.ship``, and the position of
     its site in ``data.sites`` and of its demand row in ``data.demand``."""
@@ -128,6 +139,8 @@ class Relaxation:
     guided_plans = False
     #: whether the exact add/drop search takes the first move that improves (else the best of a pass)
     first_improvement = False
+    #: share of the stage's time for subgradient steps (the rest: exact solves of candidate site sets)
+    step_share = 0.6
 
     def __init__(self, data: ModelData):
         self.data = data
@@ -136,12 +149,7 @@ class Relaxation:
         tiers = list(data.tiers["tier"])
         n_sites = self.n_sites
         lanes, site, kp = cheapest_lanes(data)
-        setup_per_unit = np.zeros(len(mk))
-        if not data.tooling.empty:
-            pos = lookup(mk, ["site", "product", "technology"], data.tooling)
-            ok = pos >= 0
-            setup_per_unit[ok] = (data.tooling["setup_cost"] / data.tooling["big_m"]).to_numpy()[pos[ok]]
-        unit = mk["unit_cost"].to_numpy() + setup_per_unit
+        unit = mk["unit_cost"].to_numpy() + setup_share(data)
         make_cost = np.full((len(tiers), len(lanes)), np.inf)
         hours = np.zeros((len(tiers), len(lanes)))
         keys = lanes[["site", "product"]]

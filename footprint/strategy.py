@@ -3,13 +3,14 @@
 :func:`solve_blocks` chooses by the model's size and shape (docs/SPEC.md
 clarifications 13–15):
 
-- small models (under :data:`footprint.start.MIN_VARIABLES` variables), and
-  any model given a warm start: HiGHS alone (:func:`footprint.solve.run_highs`);
+- small models (under :data:`footprint.start.MIN_VARIABLES` variables): HiGHS
+  alone (:func:`footprint.solve.run_highs`), from the warm start if given;
 - large models whose sites host one technology each, and general models too
   large for HiGHS's relaxation (:func:`footprint.bounding.wants_stage`): the
-  Lagrangian stage, then HiGHS on the model its site fixings reduce;
+  Lagrangian stage, then HiGHS on the model its site fixings reduce; a warm
+  start's open sites are the stage's first candidate site set;
 - other large models: a starting plan from the rounded relaxation
-  (:mod:`footprint.start`), then HiGHS.
+  (:mod:`footprint.start`), or the warm start, then HiGHS.
 
 Every stage works on the model's array blocks, so rows a planner adds there
 (``extra_rows`` of :func:`footprint.solve_case`) hold in every plan any
@@ -36,8 +37,9 @@ def solve_blocks(blocks: ModelBlocks, settings: dict, warm_start: dict | None = 
     there is none yet), for progress displays and the benchmarks' time-to-gap figures.
     """
     options = highs_options(settings, tee)
-    if warm_start is None and data is not None and wants_stage(blocks, data, settings):
-        return solve_staged(blocks, data, options, float(settings["mip_gap"]), progress=progress)
+    if data is not None and wants_stage(blocks, data, settings):
+        return solve_staged(blocks, data, options, float(settings["mip_gap"]), progress=progress,
+                            warm_start=warm_start)
     start_seconds = 0.0
     if warm_start is None and data is not None and wants_start(blocks, settings):
         plan = find_start(blocks, data, options, time_budget=START_SHARE * options["time_limit"])
