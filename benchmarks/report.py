@@ -69,6 +69,19 @@ def flagship_table() -> str:
     return "\n".join(out)
 
 
+def general_table(names=("general.csv", "general_600.csv")) -> str:
+    """benchmarks/general.py: one row per case and method, time to each proven gap (s, '—' = never)."""
+    rows = [r for name in names for r in _rows(name)]
+    out = ["| case | method | variables | status | plan | proven bound | gap | to 5 % | to 2 % | to 1 % | wall (s) | "
+           "peak MB |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        gap = "—" if r["gap"] in ("", "None") else f"{float(r['gap']):.1%}"
+        out.append(f"| {r['case']} | {r['method']} | {_num(r['variables'])} | {r['status']} | {_num(r['objective'])} | "
+                   f"{_num(r['bound'])} | {gap} | {_num(r['to_5pct'], '{:.0f}')} | {_num(r['to_2pct'], '{:.0f}')} | "
+                   f"{_num(r['to_1pct'], '{:.0f}')} | {_num(r['wall'], '{:.0f}')} | {_num(r['peak_mb'])} |")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
     print("## OR-Library large instances\n")
     print(orlib_table())
@@ -78,3 +91,5 @@ if __name__ == "__main__":
     print(scale_table())
     print("\n## Flagship\n")
     print(flagship_table())
+    print("\n## The general model at real size\n")
+    print(general_table())
