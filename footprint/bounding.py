@@ -357,8 +357,10 @@ def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: 
             best = known if incumbent is None or (known is not None and known <= incumbent) else incumbent
             report(best, combined_bound(proven, against, reduced_bound))
 
+        # Only with a listener: HiGHS calls back often, and each call costs Python time.
         out = run_highs(reduced, {**options, "time_limit": left},
-                        None if plan is None else reduced.shrink(plan), stop_when=stop, progress=seen)
+                        None if plan is None else reduced.shrink(plan), stop_when=stop,
+                        progress=seen if progress is not None else None)
         handoff += out.timings["handoff"]
         if out.status in ("infeasible", "unbounded") and plan is None:
             out.timings.update(start=stage.seconds, solver=time.perf_counter() - began - handoff)

@@ -103,7 +103,9 @@ def elastic_diagnosis(case: Case) -> list[str]:
     from footprint.strategy import solve_blocks
 
     demand = case.tables["demand"].copy()
-    demand["unmet_penalty"] = 1.0
+    # Any penalty makes every demand elastic; the objective below counts unmet units only. A huge
+    # one keeps derive from dropping lanes dearer than the penalty (dearer_than_unmet).
+    demand["unmet_penalty"] = 1e12
     elastic = type(case)(case.name, {**case.tables, "demand": demand}, dict(case.settings), case.sources)
     data = derive(elastic)
     blocks = build_blocks(data)
