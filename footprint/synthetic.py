@@ -69,10 +69,15 @@ def synthetic_tables(n_sites: int, n_zones: int, n_products: int = 1, n_technolo
             "demand": demand, "modes": pd.DataFrame(modes)}
 
 
-def write_synthetic(folder: str | Path, **kwargs) -> Path:
-    """Write a synthetic case as a CSV folder (see :func:`synthetic_tables` for the arguments)."""
+def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write tables as a case folder, one CSV per table (``folder`` is created)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in synthetic_tables(**kwargs).items():
+    for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
     return folder
+
+
+def write_synthetic(folder: str | Path, **kwargs) -> Path:
+    """Write a synthetic case as a CSV folder (see :func:`synthetic_tables` for the arguments)."""
+    return write_tables(folder, synthetic_tables(**kwargs))

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from footprint.synthetic import write_tables
+
 PLANT = dict(site="NGB", name="Ningbo moulding plant", lat=29.87, lon=121.54, country="CN", fixed_cost=0.0,
              status="open", lead_time_days=2.0)
 TECHNOLOGIES = pd.DataFrame({
@@ -122,8 +124,4 @@ def network_tables(n_zones: int = 600, n_products: int = 30, n_hubs: int = 60, s
 
 def write_network(folder: str | Path, **kwargs) -> Path:
     """Write a generated general case as a CSV folder (arguments of :func:`network_tables`)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in network_tables(**kwargs).items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
-    return folder
+    return write_tables(folder, network_tables(**kwargs))
