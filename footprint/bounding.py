@@ -186,9 +186,12 @@ def _solve_sites(blocks: ModelBlocks, data: ModelData, relax: Relaxation, mask: 
     relaxation leans to most and at most the ceiling of the relaxation's printer counts; HiGHS
     then fixes printers, tooling and flows. Only bounds are tightened,
     so the plan is feasible for the whole model. When that leaves no plan, the integer model of
-    the site set is solved with its tiers and printers free."""
+    the site set is solved with its tiers and printers free. A set larger than the setting
+    ``max_open_sites`` allows is solved with its sites allowed, not forced, to open."""
     began = time.perf_counter()
-    reduced = restrict(blocks, data, closed=np.flatnonzero(~mask), opened=np.flatnonzero(mask))
+    most = data.settings.get("max_open_sites")
+    forced = mask if most is None or mask.sum() <= most else mask & relax.must_open
+    reduced = restrict(blocks, data, closed=np.flatnonzero(~mask), opened=np.flatnonzero(forced))
     plan_options = {**options, "mip_rel_gap": relax.plan_gap}
     guided = _guided_by_relaxation(reduced, data, plan_options, time_limit) if relax.guided_plans else None
     if guided is not None:
@@ -227,9 +230,10 @@ def _guided_by_relaxation(model: ModelBlocks, data: ModelData, options: dict, ti
     if opens.size:
         oi = data.open_index[model.kept["Open"]] if model.kept is not None else data.open_index
         frame = pd.DataFrame({"site": oi["site"].to_numpy(), "v": values["Open"], "pos": np.arange(opens.size)})
-        lean = frame.loc[frame.groupby("site", sort=False)["v"].idxmax(), "pos"].to_numpy()
+        lean = frame.loc[frame.groupby("site", sort=False)["v"].idxmax(), ["site", "pos"]]
+        opened = frame.groupby("site", sort=False)["v"].sum() >= 0.5 - 1e-9  # a site may be left shut
         fixed = np.zeros(opens.size)
-        fixed[lean] = 1.0
+        fixed[lean.loc[lean["site"].map(opened).to_numpy(bool), "pos"].to_numpy()] = 1.0
         variables["Open"] = replace(opens, lower=np.minimum(fixed, opens.upper), upper=np.minimum(fixed, opens.upper))
     printers = variables["Printers"]
     if printers.size:

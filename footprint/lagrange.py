@@ -15,9 +15,10 @@ model's prepared arrays:
   the printer-hours the must-serve demand needs (a valid aggregate row): the
   dearer of its linear relaxation and the cheapest ⌈shortfall / largest
   site⌉ whole sites, both lower bounds on what the cover costs. Every other
-  row (minimum utilisation, tooling beyond its per-unit share, site counts,
-  service level, single sourcing) is dropped, which only lowers the bound,
-  so the bound is a proven one. Multipliers move by subgradient steps
+  row (minimum utilisation, tooling beyond its per-unit share, service level,
+  single sourcing, and site counts where a cover is needed) is dropped,
+  which only lowers the bound, so the bound is a proven one; without a
+  cover the site count limits are kept (:meth:`Relaxation._within_counts`). Multipliers move by subgradient steps
   (Held–Wolfe–Crowder, with Beasley's start: the cheapest way to serve each
   unit).
 * **Candidate plans.** Every few steps the sites the relaxation opens seed an
@@ -100,6 +101,7 @@ def site_terms(relax, data: ModelData) -> None:
     relax.fixed_cost[t_pos, lookup(oi, ["site"], data.sites)] = (oi["site_fixed_cost"]
                                                                  + oi["tier_fixed_cost"]).to_numpy(float)
     relax.must_open = (data.sites["status"] == "open").to_numpy()
+    relax.count_limits = (data.settings.get("min_open_sites"), data.settings.get("max_open_sites"))
     relax.quantity = data.demand["quantity"].to_numpy(float)
     penalty = data.demand["unmet_penalty"].to_numpy(float)
     relax.has_penalty = ~np.isnan(penalty)
@@ -239,6 +241,8 @@ class Relaxation:
         y = (((value < 0) & finite) | self.must_open).astype(float)
         if force is not None:
             y[force[0]] = force[1]
+        if self.demand_hours <= 0:
+            y = self._within_counts(y, value, finite, force)
         value = np.where(finite, value, 0.0)
         short = self.demand_hours - float(self.hours_cap @ y)
         if short > 1e-9 * max(1.0, self.demand_hours):
@@ -265,6 +269,28 @@ class Relaxation:
                 whole[free[np.argsort(value[free], kind="stable")[:count]]] = 1.0
             y = whole if value @ whole > value @ linear else linear
         return y, float(value @ y)
+
+    def _within_counts(self, y: np.ndarray, value: np.ndarray, finite: np.ndarray,
+                       force: tuple[int, float] | None) -> np.ndarray:
+        """The site count limits (11) kept in the relaxation: at most ``max_open_sites`` (the most
+        negative values stay), at least ``min_open_sites`` (the cheapest others join). Exact for
+        choosing sites by value under a count, so the bound stays proven; applied only where no
+        cover of must-serve demand is needed (its greedy cover would no longer be a bound)."""
+        lo, hi = self.count_limits
+        fixed = self.must_open.copy()
+        shut = np.zeros_like(fixed)
+        if force is not None:
+            (fixed if force[1] > 0 else shut)[force[0]] = True
+        if hi is not None and y.sum() > hi and fixed.sum() <= hi:
+            optional = np.flatnonzero((y > 0) & ~fixed)
+            keep = optional[np.argsort(value[optional], kind="stable")][:int(hi - fixed.sum())]
+            y = fixed.astype(float)
+            y[keep] = 1.0
+        if lo is not None and y.sum() < lo:
+            others = np.flatnonzero((y == 0) & finite & ~shut)
+            y = y.copy()
+            y[others[np.argsort(value[others], kind="stable")][:int(lo - y.sum())]] = 1.0
+        return y
 
     def fixings(self, lam: np.ndarray, upper_bound: float) -> tuple[np.ndarray, np.ndarray]:
         """Sites proven closed, and proven open, in every plan cheaper than ``upper_bound``.

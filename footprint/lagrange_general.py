@@ -30,8 +30,9 @@ site and tier at once, and any μ gives a valid bound.
 
 A site at tier l is worth ``fixed cost − profit``; sites are chosen as in the
 one-technology relaxation (by sign, forced ones, a cover of the must-serve
-printer-years), so the bound is a proven one. Rows dropped: site counts
-(11), service level (12), single sourcing (10), valid inequalities (13)–(16),
+printer-years, the site count limits where no cover is needed), so the bound
+is a proven one. Rows dropped: site counts (11) where a cover is needed,
+service level (12), single sourcing (10), valid inequalities (13)–(16),
 whole printers, minimum utilisation (4), per-technology printer limits below
 the slot limit, and tooling beyond its per-unit share; dropping rows only
 lowers a bound. Whole printers and minimum utilisation come back in the exact

@@ -175,3 +175,23 @@ def test_a_warm_start_seeds_the_stage_with_its_sites(monkeypatch):
     warm = solve_case(tables, settings={"mip_gap": 0.0, "time_limit_s": 4.0}, warm_start=exact)
     assert warm.timings["start"] > 0.0 and warm.timings["handoff"] == 0.0
     assert exact.objective * (1 - 1e-9) <= warm.objective <= exact.objective * 1.01
+
+
+@pytest.mark.parametrize("limits", [dict(max_open_sites=1), dict(min_open_sites=4)])
+def test_site_count_limits_raise_the_bound_and_keep_it_valid(limits):
+    """With every demand penalised (no cover), the count limits (11) are kept in the relaxation:
+    the bound at the same prices rises (or stays) and stays below the optimum HiGHS proves."""
+    tables = _general_tables(0)
+    tables["demand"]["unmet_penalty"] = 200.0
+    exact = solve_case(tables, settings={"mip_gap": 0.0, "lagrangian_stage": False, "start_heuristic": False,
+                                         **limits})
+    free = relaxation_for(derive(load_case(tables, settings={"mip_gap": 0.0})))
+    limited = relaxation_for(derive(load_case(tables, settings={"mip_gap": 0.0, **limits})))
+    stage = run_stage(build_blocks(limited.data), limited.data,
+                      highs_options({**limited.data.settings, "time_limit_s": 30.0}), time_budget=2.0, relax=limited)
+    assert stage.lower_bound <= exact.objective * (1 + 1e-9)
+    lam = stage.multipliers
+    ev = limited.evaluate(lam)
+    count = ev.y.sum()
+    assert count <= limits.get("max_open_sites", np.inf) and count >= limits.get("min_open_sites", 0)
+    assert ev.bound >= free.evaluate(lam).bound - 1e-6
