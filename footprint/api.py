@@ -108,7 +108,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     timings = {"load": case.timings.get("load", 0.0), "validate": case.timings.get("validate", 0.0)}
 
     start = time.perf_counter()
-    data = derive(case)
+    data = derive(case, every_lane=extra_rows is not None or extra_constraints is not None)
     timings["derive"] = time.perf_counter() - start
     base = dict(case_name=case.name, settings=dict(case.settings), input_hash=case.input_hash, timings=timings)
 

@@ -90,13 +90,14 @@ def combined_bound(stage_bound: float, fixing_objective: float | None, reduced_b
 
 def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: float,
               relax: Relaxation | None = None, gap_goal: float = 0.0, progress=None,
-              seed: np.ndarray | None = None) -> StageOutcome:
+              seed: np.ndarray | None = None, incumbent: tuple[float, dict] | None = None) -> StageOutcome:
     """The stage within ``time_budget`` seconds; ``options`` are the main solve's HiGHS options.
     The subgradient steps get ``relax.step_share`` of the budget and end early once the bound
     climbs less than 0.01 % over :data:`STALL_STEPS` of them; the local search stops once the
     plan is within ``gap_goal`` (relative) of the bound. ``progress(plan cost, bound)`` is called
     whenever either improves (currency/year; None before there is a plan). ``seed`` (a mask of
-    open sites, e.g. a warm start's) is solved exactly first among the candidate site sets."""
+    open sites, e.g. a warm start's) is solved exactly first among the candidate site sets;
+    ``incumbent`` (cost, plan), a feasible plan such as a warm start, is the plan to beat."""
     report = progress or (lambda objective, bound: None)
     began = time.perf_counter()
     relax = relax or relaxation_for(data)
@@ -150,6 +151,11 @@ def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: 
         chosen.insert(0, (-np.inf, np.asarray(seed, dtype=bool) | relax.must_open))
     deadline = began + time_budget
     best: _Plan | None = None
+    if incumbent is not None:
+        opened = np.zeros(len(data.sites), dtype=bool)
+        opened[lookup(data.open_index, ["site"], data.sites)[np.asarray(incumbent[1]["Open"]) > 0.5]] = True
+        best = _Plan(float(incumbent[0]), incumbent[1], opened)
+        report(best.objective, best_bound)
     for i, (_, mask) in enumerate(chosen):
         left = deadline - time.perf_counter()
         if left <= 0.5:
@@ -290,6 +296,25 @@ def _improve(blocks: ModelBlocks, data: ModelData, relax: Relaxation, ev, best: 
     return best
 
 
+def is_feasible(blocks: ModelBlocks, values: dict, tolerance: float = 1e-6) -> bool:
+    """Whether a plan (one array per variable block) satisfies every row, bound and whole-number
+    condition of ``blocks`` (within ``tolerance``, relative to each row's scale)."""
+    if any(name not in values or len(values[name]) != b.size for name, b in blocks.variables.items()):
+        return False
+    x = blocks.stack(values)
+    lower = np.concatenate([b.lower for b in blocks.variables.values()])
+    upper = np.concatenate([b.upper for b in blocks.variables.values()])
+    whole = np.concatenate([np.full(b.size, b.kind != "continuous") for b in blocks.variables.values()])
+    if np.any(x < lower - tolerance) or np.any(x > upper + tolerance) or \
+            np.any(np.abs(x[whole] - np.round(x[whole])) > tolerance):
+        return False
+    start, index, value, row_lower, row_upper = blocks.matrix()
+    column = np.repeat(np.arange(len(start) - 1), np.diff(start))
+    activity = np.bincount(index, weights=value * x[column], minlength=len(row_lower))
+    scale = 1.0 + np.bincount(index, weights=np.abs(value * x[column]), minlength=len(row_lower))
+    return bool(np.all(activity >= row_lower - tolerance * scale) and np.all(activity <= row_upper + tolerance * scale))
+
+
 def max_highs_columns(relax: Relaxation) -> int:
     """Columns up to which HiGHS gets the model the stage's fixings leave (see the constants)."""
     return MAX_HIGHS_COLUMNS_GENERAL if relax.guided_plans else MAX_HIGHS_COLUMNS
@@ -330,12 +355,14 @@ def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: 
     relax = relaxation_for(data)
     most = max_highs_columns(relax)
     huge = blocks.num_cols > most
-    seed = None
+    seed = incumbent = None
     if warm_start is not None and "Open" in warm_start:
         seed = np.zeros(len(data.sites), dtype=bool)
         seed[lookup(data.open_index, ["site"], data.sites)[np.asarray(warm_start["Open"]) > 0.5]] = True
+        if is_feasible(blocks, warm_start):
+            incumbent = (float(blocks.objective_vector() @ blocks.stack(warm_start)), warm_start)
     stage = run_stage(blocks, data, options, (1.0 if huge else STAGE_SHARE) * total, relax=relax,
-                      gap_goal=gap_goal, progress=report, seed=seed)
+                      gap_goal=gap_goal, progress=report, seed=seed, incumbent=incumbent)
     bound, objective, plan = stage.lower_bound, stage.objective, stage.plan
     closed, opened = stage.closed, stage.opened
     status, handoff = "time_limit", 0.0

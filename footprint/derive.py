@@ -368,8 +368,11 @@ def dearer_than_unmet(ship: pd.DataFrame, make: pd.DataFrame, site_tech: pd.Data
     return ~held & ~np.isnan(penalty) & (unit > penalty + 1e-9)
 
 
-def derive(case: Case) -> ModelData:
-    """Compute derived data and sparse index sets for ``case`` (SPEC sections 2 and 3)."""
+def derive(case: Case, every_lane: bool = False) -> ModelData:
+    """Compute derived data and sparse index sets for ``case`` (SPEC sections 2 and 3).
+
+    ``every_lane`` keeps the lanes :func:`dearer_than_unmet` would drop: a planner's own rows
+    (``extra_rows``, ``extra_constraints``) may need them."""
     s = case.settings
     # Id-sorted frames: integer codes (positions) then sort like the ids.
     sites = case.table("sites")
@@ -446,7 +449,8 @@ def derive(case: Case) -> ModelData:
     can_make[pd.Index(sites["site"]).get_indexer(make["site"]),
              pd.Index(products["product"]).get_indexer(make["product"])] = True
     ship = ship[can_make[ship["_s"].to_numpy(), ship["_p"].to_numpy()]].reset_index(drop=True)
-    ship = ship[~dearer_than_unmet(ship, make, site_tech, demand, sites, products, s)].reset_index(drop=True)
+    if not every_lane:
+        ship = ship[~dearer_than_unmet(ship, make, site_tech, demand, sites, products, s)].reset_index(drop=True)
     ship["quantity"] = quantity[ship["_d"].to_numpy()]
     key = (ship["_s"].to_numpy(np.int64) * len(zones) + ship["_z"].to_numpy()) * len(products) + ship["_p"].to_numpy()
     first = np.ones(len(ship), dtype=bool)

@@ -97,3 +97,27 @@ def test_pyomo_extension_on_a_large_model_says_the_stages_are_off(monkeypatch):
     monkeypatch.setattr("footprint.start.MIN_VARIABLES", 0)
     result = solve_case(EXAMPLE, settings={"mip_gap": 0}, extra_constraints=lambda m, d: None)
     assert any("without the starting plan or the Lagrangian stage" in m for m in result.messages)
+
+
+def test_extra_rows_may_use_lanes_the_model_would_drop():
+    """A lane dearer than its unit's unmet penalty is dropped (test_model_flows), but a planner's
+    row "ship at least 50 units to Z" needs it: with a hook the lane stays (found in review).
+    1000 + 1 printer 100 + 50 · (3 + 0.5) + 50 · 3 unmet = 1425."""
+    import sys
+
+    import numpy as np
+
+    from footprint.model.blocks import row_block
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from tinycase import tiny_case
+
+    case = tiny_case(demand=[dict(zone="Z", product="P", quantity=100.0, unmet_penalty=3.0)])
+
+    def at_least_fifty(data, blocks):
+        rows = np.flatnonzero(data.ship["zone"].to_numpy() == "Z")
+        return row_block("AtLeastFifty", 1, 50.0).add("Ship", np.zeros(len(rows)), rows, 1.0)
+
+    result = solve_case(case, settings={"mip_gap": 0}, extra_rows=at_least_fifty)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(1425.0)
