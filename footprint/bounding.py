@@ -14,7 +14,7 @@ bound on the full model.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
 import highspy
@@ -152,9 +152,7 @@ def run_stage(blocks: ModelBlocks, data: ModelData, options: dict, time_budget: 
     deadline = began + time_budget
     best: _Plan | None = None
     if incumbent is not None:
-        opened = np.zeros(len(data.sites), dtype=bool)
-        opened[lookup(data.open_index, ["site"], data.sites)[np.asarray(incumbent[1]["Open"]) > 0.5]] = True
-        best = _Plan(float(incumbent[0]), incumbent[1], opened)
+        best = _plan(incumbent[0], incumbent[1], data)
         report(best.objective, best_bound)
     for i, (_, mask) in enumerate(chosen):
         left = deadline - time.perf_counter()
@@ -188,12 +186,11 @@ def _solve_sites(blocks: ModelBlocks, data: ModelData, relax: Relaxation, mask: 
 
     For the general model (``relax.guided_plans``) the search is guided by the linear
     relaxation of that model (1.4 s for 16 sites of the whole-network flagship, whose integer
-    model finds no plan in 8 s): each site gets the tier its
-    relaxation leans to most and at most the ceiling of the relaxation's printer counts; HiGHS
-    then fixes printers, tooling and flows. Only bounds are tightened,
+    model finds no plan in 8 s): see :func:`_guided_by_relaxation`. Only bounds are tightened,
     so the plan is feasible for the whole model. When that leaves no plan, the integer model of
     the site set is solved with its tiers and printers free. A set larger than the setting
-    ``max_open_sites`` allows is solved with its sites allowed, not forced, to open."""
+    ``max_open_sites`` allows is solved with its sites allowed, not forced, to open. The plan's
+    mask is the sites it really opens."""
     began = time.perf_counter()
     most = data.settings.get("max_open_sites")
     forced = mask if most is None or mask.sum() <= most else mask & relax.must_open
@@ -204,23 +201,29 @@ def _solve_sites(blocks: ModelBlocks, data: ModelData, relax: Relaxation, mask: 
         found = run_highs(guided, {**plan_options, "time_limit": max(time_limit - (time.perf_counter() - began),
                                                                         0.1)}, None)
         if found.has_plan:
-            return _Plan(found.objective, reduced.expand(found.values), mask.copy())
+            return _plan(found.objective, reduced.expand(found.values), data)
     left = time_limit - (time.perf_counter() - began)
     if left <= 0.1:
         return None
     found = run_highs(reduced, {**plan_options, "time_limit": left}, None)
     if not found.has_plan:
         return None
-    return _Plan(found.objective, reduced.expand(found.values), mask.copy())
+    return _plan(found.objective, reduced.expand(found.values), data)
+
+
+def _plan(objective: float, values: dict, data: ModelData) -> _Plan:
+    """A plan with the mask of the sites it opens (currency/year; one array per variable block)."""
+    opened = np.zeros(len(data.sites), dtype=bool)
+    opened[lookup(data.open_index, ["site"], data.sites)[np.asarray(values["Open"]) > 0.5]] = True
+    return _Plan(float(objective), values, opened)
 
 
 def _guided_by_relaxation(model: ModelBlocks, data: ModelData, options: dict, time_limit: float
                           ) -> ModelBlocks | None:
-    """``model`` with each site's tier fixed to the one its linear relaxation leans to most and its
-    printers at most the ceiling of the relaxation's counts; None when the
-    relaxation is not solved within ``time_limit`` seconds."""
-    from dataclasses import replace
-
+    """``model`` with each site at the tier its linear relaxation leans to most (shut where its
+    tiers sum to under ½, which only a site that is not forced open can) and its printers at
+    most the ceiling of the relaxation's counts; None when the relaxation is not solved within
+    ``time_limit`` seconds."""
     highs = new_highs()
     for key, value in options.items():
         if key not in ("mip_rel_gap",):
@@ -357,10 +360,10 @@ def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: 
     huge = blocks.num_cols > most
     seed = incumbent = None
     if warm_start is not None and "Open" in warm_start:
-        seed = np.zeros(len(data.sites), dtype=bool)
-        seed[lookup(data.open_index, ["site"], data.sites)[np.asarray(warm_start["Open"]) > 0.5]] = True
+        cost = float(blocks.objective_vector() @ blocks.stack(warm_start))
+        seed = _plan(cost, warm_start, data).mask
         if is_feasible(blocks, warm_start):
-            incumbent = (float(blocks.objective_vector() @ blocks.stack(warm_start)), warm_start)
+            incumbent = (cost, warm_start)
     stage = run_stage(blocks, data, options, (1.0 if huge else STAGE_SHARE) * total, relax=relax,
                       gap_goal=gap_goal, progress=report, seed=seed, incumbent=incumbent)
     bound, objective, plan = stage.lower_bound, stage.objective, stage.plan
