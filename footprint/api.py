@@ -27,6 +27,9 @@ ExtraConstraints = Callable[[object, object], None]
 ExtraRows = Callable[[object, object], object]
 
 #: what a run with ``extra_constraints`` says when the model is large enough for the stages
+TRANSFERS_NOTE = ("transfers: the Lagrangian stage does not price transfers between sites yet, so this "
+                  "model was solved from a starting plan by HiGHS (docs/SPEC.md clarification 17); the gap "
+                  "is HiGHS's own proven one")
 PYOMO_EXTENSION_NOTE = ("extra_constraints: the model was solved through Pyomo by HiGHS alone, without the "
                         "starting plan or the Lagrangian stage (docs/SPEC.md clarifications 13-15); rules "
                         "given as extra_rows keep them")
@@ -135,6 +138,8 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
         outcome = solve_pyomo(m, blocks, case.settings, tee=tee)
     else:
         timings["build"] = time.perf_counter() - start
+        if data.transfers is not None and len(data.transfers) and wants_start(blocks, case.settings):
+            notes.append(TRANSFERS_NOTE)
         start_values = warm_start_values(warm_start, data) if warm_start is not None else None
         outcome = solve_blocks(blocks, case.settings, warm_start=start_values, tee=tee, data=data,
                                progress=progress)
@@ -197,12 +202,37 @@ def warm_start_values(previous: Result, data) -> dict | None:
     tooled = t["production"][t["production"]["setup_cost"] > 0]
     pos = lookup(tooled, ["site", "product", "technology"], data.tooling)
     values["Tooled"] = _scatter(len(data.tooling), pos, 1.0)
-    pos = lookup(t["flows"], ["site", "zone", "product", "mode"], data.ship)
+    keys = ["site", "zone", "product", "mode", "source", "origin"]
+    pos = lookup(t["flows"], keys if set(keys) <= set(t["flows"].columns) else keys[:4], data.ship)
     values["Ship"] = _scatter(len(data.ship), pos, t["flows"]["units"].to_numpy(float))
+    values.update(_stock_start(t, data))
     unmet = _scatter(len(data.demand), lookup(t["unmet"], ["zone", "product"], data.demand),
                      t["unmet"]["units"].to_numpy(float))
     values["Unmet"] = unmet[data.unmet_rows]
     return values
+
+
+def _stock_start(t: dict, data) -> dict:
+    """Transfers by their ids, and for each stock the tangent cheapest at its throughput."""
+    import numpy as np
+
+    from footprint.model.index import lookup
+
+    out = {}
+    if data.transfers is not None and len(data.transfers) and "transfers" in t:
+        pos = lookup(t["transfers"], ["from_site", "to_site", "product", "mode"], data.transfers)
+        out["Transfer"] = _scatter(len(data.transfers), pos, t["transfers"]["units"].to_numpy(float))
+    tg = data.tangents
+    if tg is not None and len(tg) and "stock" in t:
+        through = _scatter(len(data.stock), lookup(t["stock"], ["site", "product"], data.stock),
+                           t["stock"]["units_from_stock"].to_numpy(float))
+        stock_of = tg["stock"].to_numpy()
+        cost = tg["intercept"].to_numpy(float) + tg["slope"].to_numpy(float) * through[stock_of]
+        best = pd.Series(cost).groupby(stock_of).idxmin().to_numpy()
+        best = best[through[stock_of[best]] > 0]
+        out["StockChoice"] = _scatter(len(tg), best, 1.0)
+        out["StockPiece"] = _scatter(len(tg), best, through[stock_of[best]])
+    return out
 
 
 def _scatter(size: int, positions, values):

@@ -143,6 +143,62 @@ def _check_duty_ties(problems: Problems, tables: dict, sources: dict) -> None:
                      f"to {dest} equally specifically; make one more specific or remove one")
 
 
+def _check_stock(problems: Problems, tables: dict, sources: dict) -> None:
+    """SPEC section 8 across tables: transfers go from a site that makes to stock to a warehouse;
+    a warehouse can be supplied; a customs union is marked alike on all its rows, and a country
+    is in one union at most."""
+    sites, techs, st, transfers = (tables.get(n) for n in ("sites", "technologies", "site_technologies",
+                                                            "transfers"))
+    if sites is None or techs is None:
+        return
+    to_stock = set(techs.loc[techs["make_to_stock"], "technology"])
+    active = sites[sites["status"] != "closed"]
+    if st is None:
+        makers = set(active["site"]) if to_stock else set()
+    else:
+        makers = set(st.loc[st["technology"].isin(to_stock), "site"]) & set(active["site"])
+    warehouses = set(active.loc[active["warehouse"], "site"])
+    if transfers is not None and not transfers.empty:
+        for _, row in transfers.iterrows():
+            where = f"{sources['transfers']} row {row[ROW]}"
+            if row["to_site"] not in warehouses and row["to_site"] in set(sites["site"]):
+                problems.add(f"{where}, column to_site",
+                             f"site {row['to_site']} is not a warehouse (set warehouse = true in sites, or remove "
+                             "the row): only warehouses receive transfers")
+            if row["from_site"] not in makers and row["from_site"] in set(sites["site"]):
+                problems.add(f"{where}, column from_site",
+                             f"site {row['from_site']} hosts no make_to_stock technology, so it has nothing to "
+                             "transfer")
+    listed = set() if transfers is None or transfers.empty else set(transfers.loc[transfers["allowed"], "to_site"])
+    can_compute = "modes" in tables
+    for _, row in active[active["warehouse"]].iterrows():
+        others = makers - {row["site"]}
+        if not others:
+            why = ("no other site hosts a make_to_stock technology (technologies.make_to_stock"
+                   + (", site_technologies" if st is not None else "") + ")")
+        elif not can_compute and row["site"] not in listed:
+            why = "no transfers row reaches it, and without a modes table only listed transfers exist"
+        else:
+            continue
+        problems.add(f"{sources['sites']} row {row[ROW]}, column warehouse",
+                     f"warehouse {row['site']} can never be supplied: {why}")
+    groups = tables.get("country_groups")
+    if groups is not None and not groups.empty:
+        mixed = groups.groupby("group")["customs_union"].nunique()
+        for group in mixed[mixed > 1].index:
+            rows = groups[groups["group"] == group]
+            problems.add(f"{sources['country_groups']} row {rows[ROW].iloc[-1]}, column customs_union",
+                         f"group {group} is marked customs_union true on some rows and false on others; "
+                         "mark every row alike")
+        unions = groups[groups["customs_union"]]
+        twice = unions[unions.duplicated("country", keep="first")]
+        for _, row in twice.iterrows():
+            first = unions[unions["country"] == row["country"]]["group"].iloc[0]
+            problems.add(f"{sources['country_groups']} row {row[ROW]}, column country",
+                         f"country {row['country']} is in two customs unions ({first} and {row['group']}); "
+                         "a country belongs to one customs territory")
+
+
 def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping[str, object] | None = None,
               name: str | None = None, settings_origin: str = "settings") -> Case:
     """Read and validate a case.
@@ -175,6 +231,8 @@ def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping
         _check_lanes_without_modes(problems, typed, sources)
     if not bad & {"duties", "country_groups", "sites", "zones", "products"}:
         _check_duty_ties(problems, typed, sources)
+    if not bad & {"sites", "technologies", "site_technologies", "transfers", "country_groups"}:
+        _check_stock(problems, typed, sources)
     problems.raise_if_any()
     case = Case(name or case_name, typed, case_settings, sources, _hash_tables(raw))
     case = case.with_settings(settings, origin=settings_origin)

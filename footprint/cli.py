@@ -79,6 +79,17 @@ def print_summary(result) -> None:
             shown = ", ".join(where[:4]) + (f" +{len(where) - 4} more" if len(where) > 4 else "")
             made.add_row(str(product), f"{central:,.0f}", f"{local:,.0f}", shown)
         out_console.print(made)
+    from footprint.plan import stock_or_print
+
+    split = stock_or_print(result.tables)
+    if not split.empty:
+        ways = Table(title="Stock or print (units/yr)")
+        for col in ("product", "printed to order", "from a warehouse's stock", "from a plant's stock"):
+            ways.add_column(col, justify="left" if col == "product" else "right")
+        for row in split.itertuples(index=False):
+            ways.add_row(str(row.product), f"{row.to_order:,.0f}", f"{row.warehouse_stock:,.0f}",
+                         f"{row.plant_stock:,.0f}")
+        out_console.print(ways)
     costs = Table(title=f"Cost breakdown ({cur}/year)")
     costs.add_column("term")
     costs.add_column("cost", justify="right")

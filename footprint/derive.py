@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from footprint import stock
 from footprint.case import Case
 from footprint.duties import match_duties
 
@@ -74,6 +75,9 @@ class ModelData:
     demand: pd.DataFrame         # zone, product, quantity, target, penalty (NaN = must serve)
     lanes: pd.DataFrame          # site, zone, mode: distance, transit (before product expansion)
     unmet_rows: np.ndarray = None  # positions in ``demand`` of rows with an unmet penalty
+    transfers: pd.DataFrame = None  # from_site, to_site, product, mode: per-unit costs, origin, big_m
+    stock: pd.DataFrame = None      # site, product: reach (units/year), safety factor k
+    tangents: pd.DataFrame = None   # stock row, tangent point, intercept, slope of the √ stock cost
     skp: pd.DataFrame = None       # unique (site, zone, product) of ``ship``, with quantity
     skp_ids: np.ndarray = None     # row of ``skp`` for each row of ``ship``
 
@@ -272,13 +276,15 @@ def _duty_table(case: Case, classes: np.ndarray, origins: np.ndarray, destinatio
     return rate, per_unit
 
 
-def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, makeable: np.ndarray,
-                   sites: pd.DataFrame, zones: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
-    """Expand lanes to (site, zone, product, mode) with per-unit costs, then prune dominated modes.
+def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, sources: pd.DataFrame,
+                   sites: pd.DataFrame, zones: pd.DataFrame, products: pd.DataFrame,
+                   territory: dict[str, str]) -> pd.DataFrame:
+    """Expand lanes to (site, zone, product, mode, source) with per-unit costs, then prune dominated modes.
 
     Works on integer codes (positions in the id-sorted sites, zones, products
     and demand frames) so that hundreds of thousands of lanes expand in numpy.
-    ``makeable[s, p]`` says whether site s can make product p.
+    ``sources`` lists what a site can ship a product from (:mod:`footprint.stock`): columns _s, _p,
+    source, extra_days (dispatch days), stock (bool), origin (country), inventory_cost (per unit).
     """
     st = case.settings
     n_z, n_p = len(zones), len(products)
@@ -291,19 +297,28 @@ def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, makeab
     first_of_lane = np.repeat(np.cumsum(per_lane) - per_lane, per_lane)
     d = zone_start[lz[lane]] + (np.arange(len(lane)) - first_of_lane)
     s, z, p = ls[lane], lz[lane], dp[d]
-    ok = makeable[s, p]
-    lane, d, s, z, p = lane[ok], d[ok], s[ok], z[ok], p[ok]
+    # Each (lane, demand row) once per source of its (site, product).
+    src_code = sources["_s"].to_numpy(np.int64) * n_p + sources["_p"].to_numpy()
+    src_order = np.argsort(src_code, kind="stable")
+    sorted_code = src_code[src_order]
+    code = s.astype(np.int64) * n_p + p
+    first_src = np.searchsorted(sorted_code, code, side="left")
+    n_src = np.searchsorted(sorted_code, code, side="right") - first_src
+    pick = np.repeat(np.arange(len(code)), n_src)
+    src = src_order[np.repeat(first_src, n_src) + (np.arange(len(pick)) - np.repeat(np.cumsum(n_src) - n_src, n_src))]
+    lane, d, s, z, p = lane[pick], d[pick], s[pick], z[pick], p[pick]
+    extra = sources["extra_days"].to_numpy(float)[src]
 
     weight = products["weight_kg"].to_numpy(float)[p]
     transport = lanes["cost_fixed"].to_numpy(float)[lane] + lanes["cost_per_kg"].to_numpy(float)[lane] * weight
-    lead = sites["lead_time_days"].to_numpy(float)[s] + lanes["transit_days"].to_numpy(float)[lane]
+    lead = sites["lead_time_days"].to_numpy(float)[s] + extra + lanes["transit_days"].to_numpy(float)[lane]
     target = demand["lead_time_target_days"].to_numpy(float)[d]
     no_target = np.isnan(target)
     on_time = no_target | (lead <= np.where(no_target, np.inf, target) + ON_TIME_TOLERANCE_DAYS)
     late_days = np.where(no_target, 0.0, np.maximum(0.0, lead - np.where(no_target, 0.0, target)))
     if st["lead_time_policy"] == "hard":
         keep = on_time
-        lane, d, s, z, p = lane[keep], d[keep], s[keep], z[keep], p[keep]
+        lane, d, s, z, p, src = lane[keep], d[keep], s[keep], z[keep], p[keep], src[keep]
         weight, transport, lead, target, on_time = weight[keep], transport[keep], lead[keep], target[keep], on_time[keep]
         lateness = np.zeros(len(lane))
     else:
@@ -312,18 +327,26 @@ def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, makeab
     co2 = lanes["co2_kg_per_tonne_km"].to_numpy(float)[lane] * weight / 1000.0 * distance
 
     classes, cls = np.unique(products["duty_class"].to_numpy(str), return_inverse=True)
-    origins, org = np.unique(sites["country"].to_numpy(str), return_inverse=True)
+    origin = sources["origin"].to_numpy(str)
+    origins, org = np.unique(np.r_[origin, sites["country"].to_numpy(str)], return_inverse=True)
     dests, dst = np.unique(zones["country"].to_numpy(str), return_inverse=True)
     rate, per_unit = _duty_table(case, classes, origins, dests)
-    c_, o_, k_ = cls[p], org[s], dst[z]
+    c_, o_, k_ = cls[p], org[src], dst[z]
     duty = rate[c_, o_, k_] * products["value"].to_numpy(float)[p] + per_unit[c_, o_, k_]
+    from_stock = sources["stock"].to_numpy(bool)[src]
+    if from_stock.any():
+        # Goods from stock paid their duty on entry into the stock's territory (SPEC section 8).
+        site_terr = np.array([territory[c] for c in sites["country"].to_numpy(str)], dtype=object)
+        zone_terr = np.array([territory[c] for c in zones["country"].to_numpy(str)], dtype=object)
+        duty = np.where(from_stock & (site_terr[s] == zone_terr[z]), 0.0, duty)
+    inventory = sources["inventory_cost"].to_numpy(float)[src]
 
     carbon = float(st["carbon_price"]) / 1000.0
-    unit_cost = transport + duty + lateness + carbon * co2
+    unit_cost = transport + duty + lateness + carbon * co2 + inventory
     mode = lanes["_m"].to_numpy()[lane]
-    # Dominance: keep the cheapest lane per (site, zone, product), and with a
+    # Dominance: keep the cheapest lane per (site, zone, product, source), and with a
     # service level also the cheapest on-time lane.
-    key = (s.astype(np.int64) * n_z + z) * n_p + p
+    key = ((s.astype(np.int64) * n_z + z) * n_p + p) * max(1, len(sources)) + src
     order = np.lexsort((mode, unit_cost, key))
     first = np.ones(len(order), dtype=bool)
     first[1:] = key[order][1:] != key[order][:-1]
@@ -340,8 +363,9 @@ def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, makeab
         "product": products["product"].to_numpy()[p[keep]], "mode": lanes["mode"].to_numpy()[lane[keep]],
         "distance_km": distance[keep], "lead_time_days": lead[keep], "target_days": target[keep],
         "on_time": on_time[keep], "transport_cost": transport[keep], "duty_cost": duty[keep],
-        "lateness_cost": lateness[keep], "co2_kg": co2[keep], "unit_cost": unit_cost[keep],
-        "_s": s[keep], "_z": z[keep], "_p": p[keep], "_d": d[keep],
+        "lateness_cost": lateness[keep], "co2_kg": co2[keep], "inventory_cost": inventory[keep],
+        "unit_cost": unit_cost[keep], "source": sources["source"].to_numpy()[src[keep]],
+        "origin": origin[src[keep]], "_s": s[keep], "_z": z[keep], "_p": p[keep], "_d": d[keep],
     })
 
 
@@ -351,7 +375,8 @@ def dearer_than_unmet(ship: pd.DataFrame, make: pd.DataFrame, site_tech: pd.Data
     the site makes the product) than leaving it unmet at its penalty. Moving such a lane's units to
     unmet demand lowers the cost and frees capacity, so it is dropped, except where that move could
     break another row: a service level (12) counts shipped units, and a technology with a minimum
-    utilisation (4) may need the units to keep its printers busy (there the lane stays).
+    utilisation (4) may need the units to keep its printers busy (there the lane stays); lanes
+    from stock stay too.
     Returns a boolean mask over ``ship``."""
     penalty = demand["unmet_penalty"].to_numpy(float)[ship["_d"].to_numpy()]
     if settings["min_service_level"] is not None or ship.empty or np.isnan(penalty).all():
@@ -365,6 +390,8 @@ def dearer_than_unmet(ship: pd.DataFrame, make: pd.DataFrame, site_tech: pd.Data
     ship_code = ship["_s"].to_numpy(np.int64) * n_p + ship["_p"].to_numpy()
     unit = ship["unit_cost"].to_numpy(float) + cheapest.reindex(ship_code).to_numpy(float)
     held = busy.reindex(ship_code).fillna(True).to_numpy(bool)
+    # From stock the goods may come from another site's cheaper technology: such lanes stay.
+    held = held | (ship["source"].to_numpy() == stock.STOCK)
     return ~held & ~np.isnan(penalty) & (unit > penalty + 1e-9)
 
 
@@ -387,12 +414,13 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     site_tech = _site_tech(case, sites)
     lanes = compute_lanes(case, sites, demand, zones)
 
-    # (site, product) pairs a site can make on some technology it hosts.
-    site_proc = site_tech[["site", "technology"]].merge(processes, on="technology")
-    makeable = np.zeros((len(sites), len(products)), dtype=bool)
-    makeable[pd.Index(sites["site"]).get_indexer(site_proc["site"]),
-             pd.Index(products["product"]).get_indexer(site_proc["product"])] = True
-    ship = _product_lanes(case, lanes, demand, makeable, sites, zones, products)
+    # What a site can make on the technologies it hosts, and what it can ship from (SPEC section 8).
+    techs = case.table("technologies")[["technology", "make_to_stock", "dispatch_days"]]
+    site_proc = site_tech[["site", "technology"]].merge(processes, on="technology").merge(techs, on="technology")
+    territory = stock.territories(case, set(sites["country"]) | set(zones["country"]))
+    transfers = stock.compute_transfers(case, sites, products, site_proc, territory)
+    sources = _sources(case, site_proc, sites, products, transfers)
+    ship = _product_lanes(case, lanes, demand, sources, sites, zones, products, territory)
 
     # Demand each site can reach, per product: bounds printers and tooling.
     quantity = demand["quantity"].to_numpy(float)
@@ -406,7 +434,12 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     reach = pd.DataFrame({"site": sites["site"].to_numpy()[nz // len(products)],
                           "product": products["product"].to_numpy()[nz % len(products)], "reach": reach_arr[nz]})
 
-    make = site_proc.merge(reach, on=["site", "product"])
+    make = site_proc.merge(reach, on=["site", "product"], how="left")
+    # What is made to stock can reach every zone a warehouse it supplies reaches: bound it by
+    # the product's whole demand; what is made to order only by its own lanes.
+    total = demand.groupby("product")["quantity"].sum()
+    make["reach"] = np.where(make["make_to_stock"], make["product"].map(total).fillna(0.0), make["reach"])
+    make = make[make["reach"].fillna(0.0) > 0]
     usable_h = site_tech["max_utilisation"] * site_tech["hours_per_year"]
     site_tech = site_tech.assign(usable_hours=usable_h)
     need_h = (make["reach"] * make["hours_per_unit"]).groupby([make["site"], make["technology"]]).sum()
@@ -434,8 +467,12 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     make["production_cost"] = make["variable_cost"] * make["cost_multiplier"] * make["tier_cost_multiplier"]
     carbon = float(s["carbon_price"]) / 1000.0
     make["unit_cost"] = make["production_cost"] + carbon * make["co2_kg_per_unit"]
+    labels = stock.order_sources(site_proc)[["site", "product", "technology", "source"]]
+    make = make.merge(labels, on=["site", "product", "technology"], how="left")
+    make["source"] = make["source"].fillna(stock.STOCK)
+    make["origin"] = make["site"].map(sites.set_index("site")["country"])
     make = make[["site", "tier", "product", "technology", "hours_per_unit", "production_cost",
-                 "co2_kg_per_unit", "unit_cost", "setup_cost", "reach"]]
+                 "co2_kg_per_unit", "unit_cost", "setup_cost", "reach", "source", "origin"]]
     make = make.sort_values(["site", "tier", "product", "technology"]).reset_index(drop=True)
 
     tooling = make[make["setup_cost"] > 0].drop_duplicates(["site", "product", "technology"])
@@ -444,11 +481,16 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     tooling = tooling.assign(big_m=np.minimum(tooling["reach"], cap_units))
     tooling = tooling[["site", "product", "technology", "setup_cost", "big_m"]].reset_index(drop=True)
 
-    # Ship only what some (site, tier, technology) can make.
-    can_make = np.zeros((len(sites), len(products)), dtype=bool)
-    can_make[pd.Index(sites["site"]).get_indexer(make["site"]),
-             pd.Index(products["product"]).get_indexer(make["product"])] = True
-    ship = ship[can_make[ship["_s"].to_numpy(), ship["_p"].to_numpy()]].reset_index(drop=True)
+    # Ship made to order only what some (site, tier, technology) can make; from stock what the
+    # stock is fed with (made to stock at the site, or transferred in).
+    made = pd.MultiIndex.from_frame(make[["site", "product", "source"]].drop_duplicates())
+    fed = pd.MultiIndex.from_frame(pd.concat([
+        make.loc[make["source"] == stock.STOCK, ["site", "product", "origin"]],
+        transfers[["to_site", "product", "origin"]].set_axis(["site", "product", "origin"], axis=1)]))
+    is_stock = ship["source"].to_numpy() == stock.STOCK
+    feasible = np.where(is_stock, pd.MultiIndex.from_frame(ship[["site", "product", "origin"]]).isin(fed),
+                        pd.MultiIndex.from_frame(ship[["site", "product", "source"]]).isin(made))
+    ship = ship[feasible].reset_index(drop=True)
     if not every_lane:
         ship = ship[~dearer_than_unmet(ship, make, site_tech, demand, sites, products, s)].reset_index(drop=True)
     ship["quantity"] = quantity[ship["_d"].to_numpy()]
@@ -458,6 +500,35 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     skp_ids = np.cumsum(first) - 1
     skp = ship.loc[first, ["site", "zone", "product", "quantity"]].reset_index(drop=True)
     unmet_rows = np.flatnonzero(demand["unmet_penalty"].notna().to_numpy())
+    stocks, tangents = stock.stock_pieces(case, ship, sites, products)
+    transfers = _reachable_transfers(transfers, ship)
     return ModelData(settings=dict(s), sites=sites, tiers=tiers, open_index=open_index, site_tech=site_tech,
                      tier_tech=tier_tech, make=make, tooling=tooling, ship=ship, demand=demand, lanes=lanes,
-                     unmet_rows=unmet_rows, skp=skp, skp_ids=skp_ids.astype(np.int64))
+                     unmet_rows=unmet_rows, skp=skp, skp_ids=skp_ids.astype(np.int64),
+                     transfers=transfers, stock=stocks, tangents=tangents)
+
+
+def _sources(case: Case, site_proc: pd.DataFrame, sites: pd.DataFrame, products: pd.DataFrame,
+             transfers: pd.DataFrame) -> pd.DataFrame:
+    """What each site can ship each product from (:mod:`footprint.stock`), as the columns
+    :func:`_product_lanes` expects."""
+    order = stock.order_sources(site_proc).drop_duplicates(["site", "product", "source"])
+    order = order.assign(extra_days=order["dispatch_days"], stock=False, inventory_cost=0.0,
+                         origin=sites.set_index("site").loc[order["site"], "country"].to_numpy())
+    held = stock.stock_sources(site_proc, sites, transfers)
+    linear, _, _ = stock.inventory_terms(case, sites, products, held["site"], held["product"])
+    held = held.assign(source=stock.STOCK, extra_days=0.0, stock=True, inventory_cost=linear)
+    cols = ["site", "product", "source", "extra_days", "stock", "origin", "inventory_cost"]
+    out = pd.concat([order[cols], held[cols]], ignore_index=True)
+    out["_s"] = pd.Index(sites["site"]).get_indexer(out["site"])
+    out["_p"] = pd.Index(products["product"]).get_indexer(out["product"])
+    return out
+
+
+def _reachable_transfers(transfers: pd.DataFrame, ship: pd.DataFrame) -> pd.DataFrame:
+    """Transfers into a stock that ships the product somewhere (others can carry nothing useful),
+    with their bound: the demand the receiving stock can reach (units/year)."""
+    from_stock = ship[ship["source"] == stock.STOCK].drop_duplicates(["site", "zone", "product"])
+    reach = from_stock.groupby(["site", "product"])["quantity"].sum().rename("big_m")
+    out = transfers.join(reach, on=["to_site", "product"])
+    return out[out["big_m"].fillna(0.0) > 0].reset_index(drop=True)

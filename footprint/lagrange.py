@@ -86,8 +86,11 @@ def one_technology(data: ModelData) -> bool:
 
 
 def applicable(data: ModelData) -> bool:
-    """Whether the stage applies: enough sites, some technology, and lanes."""
-    return len(data.sites) >= MIN_SITES and not data.site_tech.empty and len(data.ship) > 0
+    """Whether the stage applies: enough sites, some technology, lanes, and no transfers between
+    sites (SPEC section 8): a warehouse's site problem would need the stock it is sent, which the
+    relaxation does not price yet, so its bound would not be a proven one."""
+    moved = data.transfers is not None and len(data.transfers) > 0
+    return len(data.sites) >= MIN_SITES and not data.site_tech.empty and len(data.ship) > 0 and not moved
 
 
 def site_terms(relax, data: ModelData) -> None:
@@ -469,13 +472,22 @@ def _grow(relax: Relaxation, load, over, fixed, best, used, regret) -> tuple[np.
 
 def site_columns(blocks: ModelBlocks, data: ModelData, shut: np.ndarray) -> dict[str, np.ndarray]:
     """Columns to keep (a mask per variable block) when the sites at positions ``shut`` are closed:
-    everything of theirs goes (their Open, Printers, Make, Tooled, Ship and Assign are zero then)."""
+    everything of theirs goes (their Open, Printers, Make, Tooled, Ship and Assign are zero then,
+    and so are transfers from or to them and their stocks' tangents)."""
     closed = np.zeros(len(data.sites), dtype=bool)
     closed[np.asarray(shut, dtype=int)] = True
     frames = {"Open": data.open_index, "Printers": data.site_tech, "Make": data.make, "Tooled": data.tooling,
               "Ship": data.ship, "Assign": data.skp}
-    return {name: ~closed[lookup(frame, ["site"], data.sites)] for name, frame in frames.items()
+    keep = {name: ~closed[lookup(frame, ["site"], data.sites)] for name, frame in frames.items()
             if name in blocks.variables and blocks.variables[name].size}
+    if "Transfer" in blocks.variables:
+        tr = data.transfers
+        keep["Transfer"] = ~(closed[lookup(tr, ["from_site"], data.sites, ["site"])]
+                             | closed[lookup(tr, ["to_site"], data.sites, ["site"])])
+    if "StockPiece" in blocks.variables:
+        stock_shut = closed[lookup(data.stock, ["site"], data.sites)][data.tangents["stock"].to_numpy()]
+        keep["StockPiece"] = keep["StockChoice"] = ~stock_shut
+    return keep
 
 
 def restrict(blocks: ModelBlocks, data: ModelData, closed: np.ndarray, opened: np.ndarray) -> ModelBlocks:

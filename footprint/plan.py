@@ -14,6 +14,8 @@ import pandas as pd
 
 from footprint.derive import ModelData
 from footprint.model.costs import COST_TERMS
+from footprint.model.index import lookup, take
+from footprint.stock import STOCK
 
 TOLERANCE = 1e-6  # units, printers or hours below this are reported as zero
 
@@ -51,13 +53,15 @@ def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[s
     production = prod.sort_values(["site", "product", "technology", "tier"]).reset_index(drop=True)
 
     # flows.csv
-    flows = sh[["site", "zone", "product", "mode", "distance_km", "lead_time_days", "target_days", "on_time"]].assign(
+    flows = sh[["site", "zone", "product", "mode", "source", "origin", "distance_km", "lead_time_days",
+                "target_days", "on_time"]].assign(
         units=ship, transport_cost=ship * sh["transport_cost"], duty_cost=ship * sh["duty_cost"],
         lateness_cost=ship * sh["lateness_cost"], co2_kg=ship * sh["co2_kg"])
     flows = flows[flows["units"] > 0]
-    flows = flows[["site", "zone", "product", "mode", "units", "distance_km", "lead_time_days", "target_days",
-                   "on_time", "transport_cost", "duty_cost", "lateness_cost", "co2_kg"]]
-    flows = flows.sort_values(["site", "zone", "product", "mode"]).reset_index(drop=True)
+    flows = flows[["site", "zone", "product", "mode", "source", "origin", "units", "distance_km", "lead_time_days",
+                   "target_days", "on_time", "transport_cost", "duty_cost", "lateness_cost", "co2_kg"]]
+    flows = flows.sort_values(["site", "zone", "product", "mode", "source", "origin"]).reset_index(drop=True)
+    stock_t, transfers_t = stock_tables(values, data, ship)
 
     # unmet.csv
     unmet_t = dm[["zone", "product"]].assign(units=unmet, penalty_cost=unmet * dm["unmet_penalty"].fillna(0.0))
@@ -102,13 +106,16 @@ def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[s
     sites["setup"] = by_site(pd.concat([production[["site", "setup_cost"]], idle_setup[["site", "setup_cost"]]]),
                              "setup_cost")
     sites["production"] = by_site(production, "production_cost")
-    sites["transport"] = by_site(flows, "transport_cost")
-    sites["duties"] = by_site(flows, "duty_cost")
+    # What a transfer costs belongs to the site that sends it, as a flow belongs to its site.
+    sent = transfers_t.rename(columns={"from_site": "site"})
+    sites["transport"] = by_site(flows, "transport_cost") + by_site(sent, "transport_cost")
+    sites["duties"] = by_site(flows, "duty_cost") + by_site(sent, "duty")
     sites["lateness"] = by_site(flows, "lateness_cost")
-    co2_site = by_site(production, "co2_kg") + by_site(flows, "co2_kg")
+    co2_site = by_site(production, "co2_kg") + by_site(flows, "co2_kg") + by_site(sent, "co2_kg")
     sites["carbon"] = carbon * co2_site
+    sites["inventory"] = by_site(stock_t, "holding_cost")
     cost_cols = ["site_fixed", "tier_fixed", "printers_cost", "setup", "production", "transport", "duties",
-                 "lateness", "carbon"]
+                 "lateness", "carbon", "inventory"]
     sites["total"] = sites[cost_cols].sum(axis=1)
     sites = sites.sort_values("site").reset_index(drop=True)
 
@@ -118,11 +125,81 @@ def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[s
         "production": float(sites["production"].sum()), "transport": float(sites["transport"].sum()),
         "duties": float(sites["duties"].sum()), "lateness": float(sites["lateness"].sum()),
         "unmet": float(unmet_t["penalty_cost"].sum()), "carbon": float(sites["carbon"].sum()),
+        "inventory": float(sites["inventory"].sum()),
     }
     assert set(costs) == set(COST_TERMS)
     production = production.drop(columns="co2_kg")
     tables = {"sites": sites, "printers": printers_t, "production": production, "flows": flows, "unmet": unmet_t}
+    if uses_stock(data):
+        tables.update(stock=stock_t, transfers=transfers_t)
+        sites.insert(4, "warehouse", data.sites["warehouse"].to_numpy(bool))
     return tables, costs
+
+
+def stock_or_print(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per product, units/year printed (made) to order, shipped from a warehouse's stock and shipped
+    from the stock of the site that made them (a plant's); empty without SPEC section 8."""
+    if "stock" not in tables:
+        return pd.DataFrame(columns=["product", "to_order", "warehouse_stock", "plant_stock"])
+    flows, sites = tables["flows"], tables["sites"]
+    warehouses = set(sites.loc[sites["warehouse"], "site"])
+    kind = np.where(flows["source"] != STOCK, "to_order",
+                    np.where(flows["site"].isin(warehouses), "warehouse_stock", "plant_stock"))
+    out = flows.assign(kind=kind).pivot_table(index="product", columns="kind", values="units", aggfunc="sum")
+    out = out.reindex(columns=["to_order", "warehouse_stock", "plant_stock"]).fillna(0.0)
+    return out.reset_index().rename_axis(columns=None)
+
+
+def uses_stock(data: ModelData) -> bool:
+    """Whether the case can hold stock (SPEC section 8): then stock.csv and transfers.csv are written."""
+    return bool((data.make["source"] == STOCK).any() or (data.ship["source"] == STOCK).any())
+
+
+def stock_tables(values: dict[str, np.ndarray], data: ModelData, ship: np.ndarray
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """stock.csv and transfers.csv (SPEC section 8).
+
+    stock: per (site, product) shipping from stock, units_from_stock T (units/year), cycle_stock
+    T·R/730, safety_stock (units: the model's tangent cost over holding_rate·value, at most 1 %
+    above the square-root law; the law's own figure where the unit has no value), average_stock
+    and holding_cost (currency/year, the ``inventory`` term of the site's rows)."""
+    st = data.settings
+    sh, stocks, tg, tr = data.ship, data.stock, data.tangents, data.transfers
+    from_stock = sh["source"].to_numpy() == STOCK
+    table = sh.loc[from_stock, ["site", "product"]].assign(units_from_stock=ship[from_stock],
+                                                           linear=ship[from_stock] * sh["inventory_cost"][from_stock])
+    table = table.groupby(["site", "product"], as_index=False)[["units_from_stock", "linear"]].sum()
+    table = table[table["units_from_stock"] > 0].reset_index(drop=True)
+    tangent_cost = np.zeros(len(table))
+    if tg is not None and len(tg):
+        piece = _clean(values["StockPiece"])
+        chosen = _clean(values["StockChoice"], integral=True)
+        per_tangent = tg["intercept"].to_numpy(float) * chosen + tg["slope"].to_numpy(float) * piece
+        per_stock = np.bincount(tg["stock"].to_numpy(), weights=per_tangent, minlength=len(stocks))
+        pos = lookup(table, ["site", "product"], stocks)
+        tangent_cost = np.where(pos >= 0, per_stock[np.maximum(pos, 0)], 0.0)
+    review = float(st["review_days"])
+    throughput = table["units_from_stock"].to_numpy(float)
+    pos = lookup(table, ["site", "product"], stocks)
+    factor = take(stocks["factor"].to_numpy(float), pos)
+    units_factor = take(stocks["units_factor"].to_numpy(float), pos)
+    # The model's safety stock: its tangent cost in units (cost / (holding_rate · value)).
+    safety = np.where(factor > 0, tangent_cost * units_factor / np.where(factor > 0, factor, 1.0),
+                      units_factor * np.sqrt(throughput))
+    cycle = throughput * review / 730.0
+    table = table.assign(cycle_stock=cycle, safety_stock=safety, average_stock=cycle + safety,
+                         holding_cost=table["linear"].to_numpy(float) + tangent_cost)
+    stock_t = table[["site", "product", "units_from_stock", "cycle_stock", "safety_stock", "average_stock",
+                     "holding_cost"]].sort_values(["site", "product"]).reset_index(drop=True)
+    cols = ["from_site", "to_site", "product", "mode", "units", "transport_cost", "duty", "co2_kg"]
+    if tr is None or tr.empty:
+        return stock_t, pd.DataFrame(columns=cols)
+    moved = _clean(values["Transfer"])
+    transfers_t = tr[["from_site", "to_site", "product", "mode"]].assign(
+        units=moved, transport_cost=moved * tr["transport_cost"], duty=moved * tr["duty_cost"],
+        co2_kg=moved * tr["co2_kg"])
+    transfers_t = transfers_t[transfers_t["units"] > 0][cols]
+    return stock_t, transfers_t.sort_values(["from_site", "to_site", "product", "mode"]).reset_index(drop=True)
 
 
 def kpis(tables: dict[str, pd.DataFrame], data: ModelData) -> dict:

@@ -120,6 +120,8 @@ _table(Table(
         _c("status", "enum", "open: must be open (existing site); closed: excluded", default="candidate", choices=("candidate", "open", "closed")),
         _c("lead_time_days", "float", "order-to-dispatch time at this site", default=0.0, range=NONNEG, unit="days"),
         _c("cost_multiplier", "float", "regional factor on process variable cost", default=1.0, range=POSITIVE),
+        _c("warehouse", "bool", "true: may receive made-to-stock units from other sites (transfers) and ship them to zones from its stock", default=False),
+        _c("replenishment_days", "float", "days from reordering to the stock being refilled (transfer transit, or the production cycle of a site shipping its own made-to-stock output)", default=30.0, range=NONNEG, unit="days"),
     ),
 ))
 
@@ -131,6 +133,8 @@ _table(Table(
         _c("hours_per_year", "float", "available machine hours of one printer per year", required=True, range=POSITIVE, unit="h/year"),
         _c("max_utilisation", "float", "usable share of those hours", default=0.85, range=SHARE_OPEN_LOW),
         _c("min_utilisation", "float", "installed printers at a site must be used at least this share on average", default=0.0, range=SHARE_OPEN_HIGH),
+        _c("make_to_stock", "bool", "true: what it makes goes into the site's stock and ships from there (batch production, e.g. moulding); false: made to order (printing)", default=False),
+        _c("dispatch_days", "float", "order-to-dispatch days of a unit made to order on it (build, cool-down, post-processing, packing)", default=0.0, range=NONNEG, unit="days"),
     ),
 ))
 
@@ -141,6 +145,7 @@ _table(Table(
         _c("weight_kg", "float", "shipped weight of one unit", required=True, range=NONNEG, unit="kg"),
         _c("value", "float", "customs value of one unit (base of ad-valorem duty)", default=0.0, range=NONNEG, unit="currency/unit"),
         _c("duty_class", "id", "tariff class used to match duties rows (empty = the product id)", default=COPY_ID),
+        _c("demand_variability", "float", "variance-to-mean ratio of its demand (1 = Poisson; empty = settings demand_variability)", default=None, range=NONNEG),
     ),
 ))
 
@@ -249,6 +254,23 @@ _table(Table(
     columns=(
         _c("group", "id", "group id, e.g. EU", required=True),
         _c("country", "id", "member country", required=True),
+        _c("customs_union", "bool", "true: the group is one customs territory (the same on every row of the group)", default=False),
+    ),
+))
+
+_table(Table(
+    "transfers", "Overrides for listed site → warehouse transfer lanes; unlisted ones are computed.",
+    key=("from_site", "to_site", "mode"),
+    references=(("from_site", "sites", "site"), ("to_site", "sites", "site"), ("mode", "modes", "mode")),
+    columns=(
+        _c("from_site", "id", "site that makes to stock", required=True),
+        _c("to_site", "id", "warehouse site", required=True),
+        _c("mode", "id", "mode", required=True),
+        _c("distance_km", "float", "travelled distance (empty = computed)", default=None, range=NONNEG, unit="km"),
+        _c("cost_per_unit", "float", "per-unit cost, replaces the mode formula (empty = computed)", default=None, range=NONNEG, unit="currency/unit"),
+        _c("cost_per_kg", "float", "added per kg of product when cost_per_unit is given", default=0.0, range=NONNEG, unit="currency/kg"),
+        _c("transit_days", "float", "transit time (empty = computed)", default=None, range=NONNEG, unit="days"),
+        _c("allowed", "bool", "false removes the transfer lane", default=True),
     ),
 ))
 

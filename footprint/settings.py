@@ -38,6 +38,11 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "large one-technology-per-site models get Lagrangian bounds and site fixing first "
             "(see footprint.lagrange)"),
     Setting("carbon_price", "float", 0.0, "cost per tonne of CO2", NONNEG),
+    Setting("holding_rate", "float", 0.25, "share of a unit's value per year that holding it in stock costs", NONNEG),
+    Setting("stock_service_level", "float", 0.95, "cycle service level of safety stock (0-1, exclusive)",
+            Range(0.0, 1.0, low_open=True, high_open=True)),
+    Setting("review_days", "float", 7.0, "days between replenishments of a stock", POSITIVE),
+    Setting("demand_variability", "float", 1.0, "variance-to-mean ratio of demand where a product gives none", NONNEG),
     Setting("time_limit_s", "float", 300.0, "solver time limit in seconds", POSITIVE),
     Setting("mip_gap", "float", 1e-4, "relative gap at which the solver stops", NONNEG),
     Setting("threads", "int", 0, "solver threads; 0 = solver default", NONNEG),

@@ -202,7 +202,7 @@ def validate_tables(raw_tables: dict[str, RawTable], container: str, problems: P
             bad.add(name)
     for name, frame in typed.items():
         table, before = TABLES[name], len(problems.lines)
-        if name == "lanes" and "modes" not in typed:
+        if name in ("lanes", "transfers") and "modes" not in typed:
             table = Table(table.name, table.meaning, table.columns, table.required, table.key,
                           tuple(r for r in table.references if r[1] != "modes"))
         check_references(problems, raw_tables[name], table, frame, typed)

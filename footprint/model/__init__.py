@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from footprint.derive import ModelData
-from footprint.model import capacity, costs, flows, sites
+from footprint.model import capacity, costs, flows, sites, stock
 from footprint.model.blocks import INF, ModelBlocks, VarBlock
 
 FAMILIES = (
@@ -31,7 +31,7 @@ FAMILIES = (
     capacity.minimum_utilisation, capacity.tier_link, capacity.tooling,
     capacity.product_printer_link, capacity.product_tier_link, capacity.demand_cover,
     flows.demand_balance, flows.site_balance, flows.strong_linking, flows.single_sourcing,
-    flows.service_level,
+    flows.service_level, stock.transfer_link, stock.stock_pieces,
 )
 
 
@@ -42,7 +42,9 @@ def variables(data: ModelData) -> dict[str, VarBlock]:
     (site, technology); Make ≥ 0 (units/year) per (site, tier, product,
     technology); Tooled ∈ {0,1} per tooled (site, product, technology);
     0 ≤ Ship ≤ q[k,p] (units/year) per lane; 0 ≤ Unmet ≤ q per penalised demand;
-    Assign ∈ {0,1} per (site, zone, product) under single sourcing.
+    Assign ∈ {0,1} per (site, zone, product) under single sourcing; with SPEC section 8,
+    Transfer ≥ 0 (units/year) per transfer lane, and per tangent of a stock's cost
+    StockPiece ≥ 0 (units/year) and StockChoice ∈ {0,1}.
     """
     n_open, n_st, n_make = len(data.open_index), len(data.site_tech), len(data.make)
     n_tool, n_ship, n_unmet = len(data.tooling), len(data.ship), len(data.unmet_rows)
@@ -59,6 +61,17 @@ def variables(data: ModelData) -> dict[str, VarBlock]:
         VarBlock("Unmet", n_unmet, "continuous", np.zeros(n_unmet), q_demand[data.unmet_rows],
                  "units of demand (k, p) not served"),
     ]
+    if data.transfers is not None and len(data.transfers):
+        n = len(data.transfers)
+        blocks.append(VarBlock("Transfer", n, "continuous", np.zeros(n), data.transfers["big_m"].to_numpy(float),
+                               "units of p transferred from o to warehouse w"))
+    if data.tangents is not None and len(data.tangents):
+        n = len(data.tangents)
+        reach = data.stock["reach"].to_numpy(float)[data.tangents["stock"].to_numpy()]
+        blocks.append(VarBlock("StockPiece", n, "continuous", np.zeros(n), reach,
+                               "throughput of a stock priced on tangent j"))
+        blocks.append(VarBlock("StockChoice", n, "binary", np.zeros(n), np.ones(n),
+                               "the stock's cost is priced on tangent j"))
     if data.settings["single_sourcing"]:
         n = len(data.skp)
         blocks.append(VarBlock("Assign", n, "binary", np.zeros(n), np.ones(n), "zone k gets p from site s"))

@@ -13,6 +13,7 @@ import pandas as pd
 from footprint.derive import ModelData
 from footprint.model.blocks import RowBlock, row_block
 from footprint.model.index import group_ids, lookup
+from footprint.stock import STOCK
 
 
 def demand_balance(data: ModelData) -> RowBlock:
@@ -25,13 +26,27 @@ def demand_balance(data: ModelData) -> RowBlock:
 
 
 def site_balance(data: ModelData) -> RowBlock:
-    """Balance (constraint 2), units/year: Σ_{l,t} Make[s,l,p,t] = Σ_{k,m} Ship[s,k,p,m]."""
-    mk, sh = data.make, data.ship
-    keys = pd.concat([mk[["site", "product"]], sh[["site", "product"]]]).drop_duplicates()
-    _, keys = group_ids(keys, ["site", "product"])
-    block = row_block("SiteBalance", len(keys), 0.0, 0.0, doc=site_balance.__doc__)
-    block.add("Make", lookup(mk, ["site", "product"], keys), np.arange(len(mk)), 1.0)
-    return block.add("Ship", lookup(sh, ["site", "product"], keys), np.arange(len(sh)), -1.0)
+    """Balance (constraint 2 with SPEC section 8's sources), units/year, per (site, product, source, origin).
+
+    Made to order, per group g of technologies with the same dispatch days:
+    Σ_{l, t∈g} Make[s,l,p,t] = Σ_{k,m} Ship[s,k,p,m,g].
+    Stock, per origin country c: Σ_{l, t to stock} Make[s,l,p,t]·[c = country(s)]
+    + Σ_o Transfer[o,s,p]·[c = country(o)] = Σ_w Transfer[s,w,p]·[c = country(s)] + Σ_{k,m} Ship[s,k,p,m,stock,c].
+    Without section 8 every technology of a site is one group and this is constraint 2.
+    """
+    mk, sh, tr = data.make, data.ship, data.transfers
+    keys = ["site", "product", "source", "origin"]
+    incoming = tr[["to_site", "product", "origin"]].set_axis(["site", "product", "origin"], axis=1).assign(source=STOCK)
+    outgoing = tr[["from_site", "product", "origin"]].set_axis(["site", "product", "origin"], axis=1).assign(source=STOCK)
+    rows = pd.concat([mk[keys], sh[keys], incoming[keys], outgoing[keys]]).drop_duplicates()
+    _, rows = group_ids(rows, keys)
+    block = row_block("SiteBalance", len(rows), 0.0, 0.0, doc=site_balance.__doc__)
+    block.add("Make", lookup(mk, keys, rows), np.arange(len(mk)), 1.0)
+    block.add("Ship", lookup(sh, keys, rows), np.arange(len(sh)), -1.0)
+    if len(tr):
+        block.add("Transfer", lookup(incoming, keys, rows), np.arange(len(tr)), 1.0)
+        block.add("Transfer", lookup(outgoing, keys, rows), np.arange(len(tr)), -1.0)
+    return block
 
 
 def strong_linking(data: ModelData) -> RowBlock | None:

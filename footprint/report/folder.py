@@ -17,7 +17,7 @@ from pathlib import Path
 from footprint.api import Result
 from footprint.errors import InputError
 
-TABLE_FILES = ("sites", "printers", "production", "flows", "unmet")
+TABLE_FILES = ("sites", "printers", "production", "flows", "unmet", "stock", "transfers")
 
 
 def _clean(value):
