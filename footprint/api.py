@@ -27,9 +27,6 @@ ExtraConstraints = Callable[[object, object], None]
 ExtraRows = Callable[[object, object], object]
 
 #: what a run with ``extra_constraints`` says when the model is large enough for the stages
-TRANSFERS_NOTE = ("transfers: the Lagrangian stage does not price transfers between sites yet, so this "
-                  "model was solved from a starting plan by HiGHS (docs/SPEC.md clarification 17); the gap "
-                  "is HiGHS's own proven one")
 PYOMO_EXTENSION_NOTE = ("extra_constraints: the model was solved through Pyomo by HiGHS alone, without the "
                         "starting plan or the Lagrangian stage (docs/SPEC.md clarifications 13-15); rules "
                         "given as extra_rows keep them")
@@ -138,8 +135,6 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
         outcome = solve_pyomo(m, blocks, case.settings, tee=tee)
     else:
         timings["build"] = time.perf_counter() - start
-        if data.transfers is not None and len(data.transfers) and wants_start(blocks, case.settings):
-            notes.append(TRANSFERS_NOTE)
         start_values = warm_start_values(warm_start, data) if warm_start is not None else None
         outcome = solve_blocks(blocks, case.settings, warm_start=start_values, tee=tee, data=data,
                                progress=progress)

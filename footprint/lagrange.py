@@ -86,11 +86,8 @@ def one_technology(data: ModelData) -> bool:
 
 
 def applicable(data: ModelData) -> bool:
-    """Whether the stage applies: enough sites, some technology, lanes, and no transfers between
-    sites (SPEC section 8): a warehouse's site problem would need the stock it is sent, which the
-    relaxation does not price yet, so its bound would not be a proven one."""
-    moved = data.transfers is not None and len(data.transfers) > 0
-    return len(data.sites) >= MIN_SITES and not data.site_tech.empty and len(data.ship) > 0 and not moved
+    """Whether the stage applies: enough sites, some technology, and lanes."""
+    return len(data.sites) >= MIN_SITES and not data.site_tech.empty and len(data.ship) > 0
 
 
 def site_terms(relax, data: ModelData) -> None:

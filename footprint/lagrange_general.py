@@ -42,12 +42,14 @@ site's problem with whole printers instead (a small mixed-integer programme
 per site and tier, 3–4 s for all of them) raised the bound by 0.2 % only: the
 gap there lies in which sites open, not inside them.
 
-Site-local families slot in as further parts of the site problem: a stock
-cost (SPEC §8) that depends only on what a site ships from stock, a
-utilisation band (SPEC §9) as one more option per technology with its own
-printers per unit r_o (a band's cap scales ū). Transfers between sites
-(SPEC §8) couple sites; their balance rows would be priced like the demand
-rows.
+Stock (SPEC §8): a lane from a site's stock is an item like any other (its
+cost includes the stock's per-unit holding cost); the safety stock's square
+root is dropped (a cost left out lowers the bound). A warehouse fed by
+transfers gets one more option per product and tier, with no printers: its
+stock bought at a lower bound of the landed cost (:func:`_transfer_supply`),
+the sender's fixed costs and capacity left out. A utilisation band (SPEC §9)
+would be one more option per technology with its own printers per unit r_o
+(a band's cap scales ū).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from footprint.derive import ModelData
 from footprint.lagrange import (Evaluation, Items, Relaxation, cheapest_lanes, one_technology, setup_share,
                                 site_terms)
 from footprint.model.index import lookup
+from footprint.stock import STOCK
 
 #: bisection steps on the slot price μ per evaluation (the bound is valid at any μ; this sets how tight)
 SLOT_PRICE_STEPS = 24
@@ -104,12 +107,24 @@ class GeneralRelaxation(Relaxation):
         o_tier = np.array([tiers.index(t) for t in mk["tier"]], dtype=int)
         o_prod = products.get_indexer(mk["product"])
         sp_code = (o_site.astype(np.int64) * self.n_tiers + o_tier) * self.n_products + o_prod
+        slots = mk["hours_per_unit"].to_numpy(float) / per_printer
+        base = (mk["unit_cost"].to_numpy(float) + share
+                + st["printer_cost"].to_numpy(float)[st_pos] * mk["hours_per_unit"].to_numpy(float) / per_printer)
+        supply = _transfer_supply(data, base)
+        if len(supply):
+            # A warehouse's stock as one more option per tier: no printers of its own.
+            w_site = lookup(supply, ["to_site"], sites, ["site"])
+            w_prod = products.get_indexer(supply["product"])
+            tier_of = np.tile(np.arange(self.n_tiers), len(supply))
+            code = ((np.repeat(w_site, self.n_tiers).astype(np.int64) * self.n_tiers + tier_of) * self.n_products
+                    + np.repeat(w_prod, self.n_tiers))
+            sp_code = np.r_[sp_code, code]
+            slots = np.r_[slots, np.zeros(len(code))]
+            base = np.r_[base, np.repeat(supply["unit_cost"].to_numpy(float), self.n_tiers)]
         order = np.argsort(sp_code, kind="stable")
         self.o_sp = sp_code[order]
-        self.o_slots = (mk["hours_per_unit"].to_numpy(float) / per_printer)[order]
-        self.o_base = (mk["unit_cost"].to_numpy(float) + share
-                       + st["printer_cost"].to_numpy(float)[st_pos] * mk["hours_per_unit"].to_numpy(float)
-                       / per_printer)[order]
+        self.o_slots = slots[order]
+        self.o_base = base[order]
         self.sp_starts = np.r_[0, np.flatnonzero(np.diff(self.o_sp)) + 1] if len(order) else np.zeros(0, int)
         self.sp_code = self.o_sp[self.sp_starts]
         self.sp_site = self.sp_code // (self.n_tiers * self.n_products)
@@ -260,7 +275,29 @@ class _SupplyCurves:
         return self.cum_q[end] - self.cum_q[begin], self.cum_qv[end] - self.cum_qv[begin]
 
 
+def _transfer_supply(data: ModelData, make_cost: np.ndarray) -> pd.DataFrame:
+    """Per (warehouse, product) fed by transfers, a lower bound on what a unit in its stock costs
+    (currency/unit): the cheapest transfer into it plus the cheapest way its sender makes the
+    product to stock (``make_cost`` per make row: production, carbon, tooling's and printers'
+    per-unit shares). The sender's fixed costs and capacity are left out, which only lowers
+    the bound (SPEC section 8: a warehouse's site problem buys its stock at this price)."""
+    tr = data.transfers
+    if tr is None or tr.empty:
+        return pd.DataFrame(columns=["to_site", "product", "unit_cost"])
+    mk = data.make
+    to_stock = (mk["source"] == STOCK).to_numpy()
+    made = pd.Series(make_cost[to_stock]).groupby([mk["site"].to_numpy()[to_stock],
+                                                   mk["product"].to_numpy()[to_stock]]).min()
+    made.index.names = ["from_site", "product"]
+    landed = tr["unit_cost"].to_numpy(float) + tr.join(made.rename("made"), on=["from_site", "product"])["made"]
+    out = tr[["to_site", "product"]].assign(unit_cost=landed.to_numpy(float))
+    out = out[np.isfinite(out["unit_cost"])]
+    return out.groupby(["to_site", "product"], as_index=False)["unit_cost"].min()
+
+
 def relaxation_for(data: ModelData) -> Relaxation:
     """The relaxation that fits the model: the knapsack one where every site hosts one technology
-    (whole printers), the general one (:class:`GeneralRelaxation`) otherwise."""
-    return Relaxation(data) if one_technology(data) else GeneralRelaxation(data)
+    (whole printers) and no site is fed by transfers, the general one (:class:`GeneralRelaxation`)
+    otherwise."""
+    moved = data.transfers is not None and len(data.transfers) > 0
+    return Relaxation(data) if one_technology(data) and not moved else GeneralRelaxation(data)

@@ -320,3 +320,54 @@ def test_the_summary_splits_each_product_into_printed_and_stocked(tmp_path, caps
     after = text[text.index("Stock or print"):].splitlines()
     line = next(row for row in after if row.strip("│ ").startswith("P "))
     assert [cell.strip() for cell in line.strip("│").split("│")] == ["P", "0", "1,000", "0"]
+
+
+# ------------------------------------------------------------------ the Lagrangian stage with stock
+
+
+@pytest.mark.parametrize("make", [pooling_case, lambda: promise_case(5.0), lambda: promise_case(2.0), duty_case])
+def test_the_relaxation_with_warehouses_never_bounds_above_the_optimum(make):
+    from footprint.lagrange_general import GeneralRelaxation, relaxation_for
+
+    case = make()
+    optimum = solve_case(case, settings={"mip_gap": 0}).objective
+    data = derive(load_case(case))
+    relax = relaxation_for(data)
+    # With transfers the general relaxation (a warehouse buys its stock); at a 2-day promise no
+    # stock lane is on time, so no transfer is left and each site hosts one technology.
+    assert isinstance(relax, GeneralRelaxation) == (len(data.transfers) > 0)
+    rng = np.random.default_rng(7)
+    bounds = [relax.evaluate(lam).bound for lam in rng.uniform(0, 30, size=(300, len(relax.quantity)))]
+    assert max(bounds) <= optimum * (1 + 1e-9)
+    assert max(bounds) >= 0.5 * optimum   # and it says something
+
+
+def test_the_stage_solves_a_network_with_warehouses():
+    """40 candidate print sites and three warehouses fed from the plant (the stage's own path)."""
+    from footprint.derive import derive as derive_data
+    from footprint.model import build_blocks
+    from footprint.bounding import solve_staged
+    from footprint.solve import highs_options
+
+    prints = [dict(site=f"L{i:02d}", country="DE", lat=50.0, lon=10.0, fixed_cost=900.0 + 37.0 * i)
+              for i in range(40)]
+    zones = [zone(f"Z{i}") for i in range(6)]
+    lanes = ([lane(f"L{i:02d}", f"Z{k}", 0.2 + 0.05 * ((i + k) % 7), transit=0.5) for i in range(40) for k in range(6)]
+             + [lane(w, f"Z{k}", 0.5 + 0.1 * ((k + j) % 3), transit=3.0)
+                for j, w in enumerate(("W1", "W2", "W3")) for k in range(6)])
+    case = stock_case(
+        sites=[PLANT, warehouse("W1", 1500.0), warehouse("W2", 1200.0), warehouse("W3", 1800.0), *prints],
+        technologies=[IM, PRINTER],
+        processes=[dict(product="P", technology="IM", hours_per_unit=0.01, variable_cost=2.0),
+                   dict(product="P", technology="F", hours_per_unit=1.0, variable_cost=5.0)],
+        site_technologies=[dict(site="M", technology="IM")] + [dict(site=p["site"], technology="F") for p in prints],
+        zones=zones, lanes=lanes, transfers=[transfer("M", w, 1.0) for w in ("W1", "W2", "W3")],
+        demand=[dict(zone=f"Z{k}", product="P", quantity=400.0 + 100 * k,
+                     lead_time_target_days=2.0 if k % 2 else 5.0) for k in range(6)])
+    exact = solve_case(case, settings={"mip_gap": 0, "lagrangian_stage": False, "start_heuristic": False})
+    data = derive_data(load_case(case))
+    blocks = build_blocks(data)
+    options = highs_options({**load_case(case).settings, "mip_gap": 0, "time_limit_s": 60})
+    outcome = solve_staged(blocks, data, options, 0.0)
+    assert outcome.objective == pytest.approx(exact.objective, rel=1e-6)
+    assert outcome.best_bound <= exact.objective * (1 + 1e-9)
