@@ -19,11 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "example"
 
 # Proven optimum at mip_gap 0 (EUR/year); the case README explains the plan.
-EXAMPLE_OBJECTIVE = 2_523_034.7357781534
-# Model size after lane dominance pruning (one cheapest lane per site × zone × product),
-# with the valid inequalities (13) and (14): 37 rows of 2 nonzeros where a site's
-# reachable demand for a product is less than one printer (or its tier's park) makes.
-EXAMPLE_SIZE = {"variables": 148, "integer_variables": 24, "constraints": 209, "nonzeros": 738}
+# Changed with issue 13 (SPEC section 8): the example gained a moulding machine at Nuremberg
+# (made to stock) and a warehouse candidate in Birmingham; it was 2,523,034.7357781534 as a
+# printing network, which test_without_stock_the_printing_network_keeps_its_optimum still pins.
+EXAMPLE_OBJECTIVE = 1_489_943.3654856174
+PRINTING_OBJECTIVE = 2_523_034.7357781534
+# Model size after lane dominance pruning (one cheapest lane per site × zone × product × source),
+# with the valid inequalities (13) and (14). Issue 13 added the stock lanes, one transfer, the
+# moulding machine's make rows and 2 stocks × 9 tangents (it was 148, 24, 209, 738).
+EXAMPLE_SIZE = {"variables": 263, "integer_variables": 65, "constraints": 290, "nonzeros": 1095}
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +48,19 @@ def test_example_model_size_is_pinned(result):
 
 def test_example_plan(result):
     sites = result.tables["sites"].set_index("site")
-    assert sites.loc[sites["open"], "tier"].to_dict() == {"LYS": "micro", "MAN": "micro", "NUE": "hub"}
+    assert sites.loc[sites["open"], "tier"].to_dict() == {"BHW": "micro", "LYS": "micro", "NUE": "micro"}
     printers = result.tables["printers"].set_index(["site", "technology"])["printers"].to_dict()
-    assert printers == {("LYS", "SLS"): 1, ("MAN", "FDM"): 6, ("NUE", "FDM"): 11, ("NUE", "SLS"): 2}
+    assert printers == {("LYS", "SLS"): 1, ("NUE", "IM"): 1}
     spares = result.tables["production"].query("product == 'SPARE'")
     assert spares["site"].unique().tolist() == ["LYS"]
     assert spares["units"].sum() == pytest.approx(5300)
+    # The UK is served from the Birmingham warehouse's stock; its duty paid once, on entry.
+    moved = result.tables["transfers"].set_index("product")
+    assert moved["units"].to_dict() == {"BRKT": 32_000.0, "HOUS": 10_000.0}
+    assert moved["duty"].to_dict() == pytest.approx({"BRKT": 32_000 * (0.04 * 18 + 0.35),
+                                                     "HOUS": 10_000 * (0.04 * 85 + 0.35)})
+    uk = result.tables["flows"].query("zone in ['LON', 'BHX'] and product != 'SPARE'")
+    assert set(uk["site"]) == {"BHW"} and uk["duty_cost"].sum() == 0.0
     # Table totals add up to the objective: sites carry every term but unmet.
     total = result.tables["sites"]["total"].sum() + result.tables["unmet"]["penalty_cost"].sum()
     assert total == pytest.approx(result.objective, rel=1e-9)
@@ -66,12 +77,27 @@ def test_example_solves_from_the_command_line(tmp_path):
     # Default gap 1e-4: the plan found is within 0.01 % of the pinned optimum.
     assert summary["objective"] == pytest.approx(EXAMPLE_OBJECTIVE, rel=1e-4)
     assert summary["best_bound"] <= EXAMPLE_OBJECTIVE + 1e-6
-    for name in ("sites", "printers", "production", "flows", "unmet"):
+    for name in ("sites", "printers", "production", "flows", "unmet", "stock", "transfers"):
         assert (out / f"{name}.csv").exists()
     import pandas as pd
 
     book = pd.read_excel(out / "plan.xlsx", sheet_name=None)
-    assert set(book) == {"summary", "costs", "sites", "printers", "production", "flows", "unmet"}
+    assert set(book) == {"summary", "costs", "sites", "printers", "production", "flows", "unmet", "stock",
+                         "transfers"}
     assert book["costs"]["cost"].sum() == pytest.approx(summary["objective"], rel=1e-9)
     assert book["sites"]["total"].sum() == pytest.approx(summary["objective"], rel=1e-9)
     assert len(book["flows"]) == len(pd.read_csv(out / "flows.csv"))
+
+
+def test_without_stock_the_printing_network_keeps_its_optimum():
+    """The example without its warehouse and moulds is the printing network it was before
+    issue 13, to the cent: a case that uses none of SPEC section 8 keeps its optimum."""
+    import pandas as pd
+
+    tables = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in EXAMPLE.glob("*.csv")}
+    tables["processes"] = tables["processes"][tables["processes"]["technology"] != "IM"]
+    tables["sites"] = tables["sites"][tables["sites"]["site"] != "BHW"]
+    del tables["transfers"]
+    printing = solve_case(tables, settings={"mip_gap": 0})
+    assert printing.objective == pytest.approx(PRINTING_OBJECTIVE, rel=1e-9)
+    assert printing.kpis["open_site_ids"] == ["LYS", "MAN", "NUE"]
