@@ -371,3 +371,27 @@ def test_the_stage_solves_a_network_with_warehouses():
     outcome = solve_staged(blocks, data, options, 0.0)
     assert outcome.objective == pytest.approx(exact.objective, rel=1e-6)
     assert outcome.best_bound <= exact.objective * (1 + 1e-9)
+
+
+def test_a_site_opened_for_nothing_is_shut_in_a_candidate_plan():
+    """Candidate site sets are solved with their sites forced open; a site left with nothing to
+    do is shut afterwards (its fixed cost saved), unless a row needs it open."""
+    from footprint.bounding import _plan, _without_idle_sites
+    from footprint.model import build_blocks
+    from tinycase import site
+
+    case = tiny_case(sites=[site("A", 1000.0), dict(site="B", country="X", lat=10.0, lon=0.0, fixed_cost=300.0)])
+    data = derive(load_case(case))
+    blocks = build_blocks(data)
+    best = solve_case(case, settings={"mip_gap": 0})
+    assert best.kpis["open_site_ids"] == ["A"]
+    values = {k: v.copy() for k, v in best.values.items()}
+    values["Open"][data.open_index["site"].to_numpy() == "B"] = 1.0
+    padded = _plan(best.objective + 300.0, values, data)
+    trimmed = _without_idle_sites(blocks, data, padded)
+    assert trimmed.objective == pytest.approx(best.objective)
+    assert trimmed.mask.tolist() == [True, False]
+    # With at least two sites open by the settings, B stays.
+    data2 = derive(load_case(case, settings={"min_open_sites": 2}))
+    kept = _without_idle_sites(build_blocks(data2), data2, _plan(best.objective + 300.0, values, data2))
+    assert kept.mask.tolist() == [True, True]
