@@ -209,8 +209,6 @@ def warm_start_values(previous: Result, data) -> dict | None:
 
 def _stock_start(t: dict, data) -> dict:
     """Transfers by their ids, and for each stock the tangent cheapest at its throughput."""
-    import numpy as np
-
     from footprint.model.index import lookup
 
     out = {}

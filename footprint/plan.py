@@ -170,17 +170,15 @@ def stock_tables(values: dict[str, np.ndarray], data: ModelData, ship: np.ndarra
                                                            linear=ship[from_stock] * sh["inventory_cost"][from_stock])
     table = table.groupby(["site", "product"], as_index=False)[["units_from_stock", "linear"]].sum()
     table = table[table["units_from_stock"] > 0].reset_index(drop=True)
+    pos = lookup(table, ["site", "product"], stocks)
     tangent_cost = np.zeros(len(table))
     if tg is not None and len(tg):
         piece = _clean(values["StockPiece"])
         chosen = _clean(values["StockChoice"], integral=True)
         per_tangent = tg["intercept"].to_numpy(float) * chosen + tg["slope"].to_numpy(float) * piece
-        per_stock = np.bincount(tg["stock"].to_numpy(), weights=per_tangent, minlength=len(stocks))
-        pos = lookup(table, ["site", "product"], stocks)
-        tangent_cost = np.where(pos >= 0, per_stock[np.maximum(pos, 0)], 0.0)
+        tangent_cost = take(np.bincount(tg["stock"].to_numpy(), weights=per_tangent, minlength=len(stocks)), pos)
     review = float(st["review_days"])
     throughput = table["units_from_stock"].to_numpy(float)
-    pos = lookup(table, ["site", "product"], stocks)
     factor = take(stocks["factor"].to_numpy(float), pos)
     units_factor = take(stocks["units_factor"].to_numpy(float), pos)
     # The model's safety stock: its tangent cost in units (cost / (holding_rate · value)).

@@ -222,7 +222,3 @@ def stock_pieces(case: Case, ship: pd.DataFrame, sites: pd.DataFrame, products: 
                              "slope": k / (2 * np.sqrt(point))})
     return stock, tangents
 
-
-def law_cost(factor, throughput) -> np.ndarray:
-    """The safety stock's cost by the square-root law, k·√T (currency/year)."""
-    return np.asarray(factor, float) * np.sqrt(np.maximum(np.asarray(throughput, float), 0.0))

@@ -126,12 +126,11 @@ def test_cost_terms_and_site_rows_sum_to_the_objective_with_stock():
 
 def promise_case(target: float):
     """Zone Z (1,000 units, target ``target`` days). Print at L (fixed 1000; F: printer 500 for
-    1,000 hours, 1 h a unit, variable 3, dispatch 1 day; lane 0.5, 0.5 days): 1000 + 500 +
-    3000 + 500 = 5000. Or stock at W (fixed 1000) fed from M (variable 2, transfer 1.0, one IM
-    printer 1000) with a lane of 0.5 and 3 days: 1000 + 1000 + 2000 + 1000 + 500 + stock cost
-    (1,000·0.2397 + K·√1000 = 653.7) = 6153.7 — dearer, unless printing is not allowed.
-    So make printing dearer: its variable cost 5 gives 7000 for print, and stock wins when it
-    is on time (target ≥ 3 days); at a 2-day promise only printing (1 + 0.5 days) is on time."""
+    1,000 hours, 1 h a unit, variable 5, dispatch 1 day; lane 0.5 and 0.5 days, so 1.5 days in
+    all): 1000 + 500 + 5000 + 500 = 7000. Or stock at W (fixed 1000) fed from M (one IM
+    printer 1000, variable 2, transfer 1.0) by a lane of 0.5 and 3 days: 1000 + 1000 + 2000 +
+    1000 + 500 + stock cost (1,000·0.2397 + K·√1000 = 653.7) = 6153.7. Stock wins where it is on
+    time (a target of 3 days or more); at a 2-day promise only printing is."""
     return stock_case(
         sites=[PLANT, warehouse("W", 1000.0), dict(site="L", country="DE", lat=50.0, lon=10.0, fixed_cost=1000.0)],
         technologies=[IM, PRINTER],
