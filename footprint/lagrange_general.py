@@ -131,6 +131,13 @@ class GeneralRelaxation(Relaxation):
         self.sp_tier = (self.sp_code // self.n_products) % self.n_tiers
         self.sp_product = self.sp_code % self.n_products
         self.o_sp_row = np.repeat(np.arange(len(self.sp_starts)), np.diff(np.r_[self.sp_starts, len(order)]))
+        # Per [tier, site], 1 / the fewest printers per unit among its options that use printers:
+        # the slot price above which no unit of value v is worth making is v times this.
+        fewest = np.full((self.n_tiers, self.n_sites), np.inf)
+        uses = self.o_slots > 0
+        rows = self.o_sp_row[uses]
+        np.minimum.at(fewest, (self.sp_tier[rows], self.sp_site[rows]), self.o_slots[uses])
+        self.slot_range = np.where(np.isfinite(fewest), 1.0 / fewest, 0.0)
 
         # Slot limit per [tier, site] in printers: the slot row (6), capped by the technologies' own limits.
         tt = data.tier_tech
@@ -209,8 +216,10 @@ class GeneralRelaxation(Relaxation):
         binding = np.isfinite(self.slots) & (slope < 0)
         if binding.any():
             # Bisection on the slope: above the largest value per printer nothing is taken.
-            top = float(np.max(np.maximum(v.max(initial=0.0), 0.0) / np.maximum(self.o_slots, 1e-12),
-                               initial=0.0)) + 1.0
+            # The range per [tier, site], from its own options that use printers: one range for all
+            # (set by a warehouse's stock, with no printers, or by a moulding machine making a
+            # million units a year) left μ off by millions, then by one, per site after 24 halvings.
+            top = np.maximum(v.max(initial=0.0), 0.0) * self.slot_range + 1.0
             lo, hi = np.zeros(shape), np.where(binding, top, 0.0)
             for _ in range(SLOT_PRICE_STEPS):
                 mid = (lo + hi) / 2

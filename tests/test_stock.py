@@ -341,6 +341,24 @@ def test_the_relaxation_with_warehouses_never_bounds_above_the_optimum(make):
     assert max(bounds) >= 0.5 * optimum   # and it says something
 
 
+def test_a_warehouse_leaves_the_slot_price_of_a_print_site_exact():
+    """L (one printer slot) next to warehouse W, at λ = 20 a unit for Z's 1,500 units: L's items
+    are worth 20 − 0.5 = 19.5, its option costs 5 + 500/1,000 = 5.5 a unit at 1/1,000 printer a
+    unit, so one printer earns 1,000·14 = 14,000 and L is worth 1,000 − 14,000 = −13,000. The
+    warehouse's option uses no printer; it once set the slot price's search range to 1e13 and
+    left L's value off by about a million."""
+    from footprint.lagrange_general import GeneralRelaxation
+
+    case = promise_case(target=5.0)
+    case["sites"].loc[case["sites"]["site"] == "L", "max_printers"] = 1
+    case["demand"]["quantity"] = 1500.0
+    data = derive(load_case(case))
+    relax = GeneralRelaxation(data)
+    ev = relax.evaluate(np.full(len(relax.quantity), 20.0))
+    at = list(data.sites["site"]).index("L")
+    assert ev.value[at] == pytest.approx(-13_000.0, abs=0.05)
+
+
 def test_the_stage_solves_a_network_with_warehouses():
     """40 candidate print sites and three warehouses fed from the plant (the stage's own path)."""
     from footprint.derive import derive as derive_data
