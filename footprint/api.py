@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from footprint import __version__
@@ -192,8 +193,10 @@ def warm_start_values(previous: Result, data) -> dict | None:
     values["Open"] = _scatter(len(data.open_index), pos, 1.0)
     pos = lookup(t["printers"], ["site", "technology"], data.site_tech)
     values["Printers"] = _scatter(len(data.site_tech), pos, t["printers"]["printers"].to_numpy(float))
-    pos = lookup(t["production"], ["site", "tier", "product", "technology"], data.make)
-    values["Make"] = _scatter(len(data.make), pos, t["production"]["units"].to_numpy(float))
+    keys = ["site", "tier", "product", "technology"] + (["band"] if "band" in t["production"] else [])
+    made = t["production"] if "band" in t["production"] or not (data.make["band"] != "").any() else None
+    pos = lookup(made, keys, data.make) if made is not None else np.zeros(0, dtype=int)
+    values["Make"] = _scatter(len(data.make), pos, made["units"].to_numpy(float) if made is not None else 0.0)
     tooled = t["production"][t["production"]["setup_cost"] > 0]
     pos = lookup(tooled, ["site", "product", "technology"], data.tooling)
     values["Tooled"] = _scatter(len(data.tooling), pos, 1.0)
@@ -201,6 +204,7 @@ def warm_start_values(previous: Result, data) -> dict | None:
     pos = lookup(t["flows"], keys if set(keys) <= set(t["flows"].columns) else keys[:4], data.ship)
     values["Ship"] = _scatter(len(data.ship), pos, t["flows"]["units"].to_numpy(float))
     values.update(_stock_start(t, data))
+    values.update(_band_start(t, data, values))
     unmet = _scatter(len(data.demand), lookup(t["unmet"], ["zone", "product"], data.demand),
                      t["unmet"]["units"].to_numpy(float))
     values["Unmet"] = unmet[data.unmet_rows]
@@ -225,6 +229,38 @@ def _stock_start(t: dict, data) -> dict:
         best = best[through[stock_of[best]] > 0]
         out["StockChoice"] = _scatter(len(tg), best, 1.0)
         out["StockPiece"] = _scatter(len(tg), best, through[stock_of[best]])
+    return out
+
+
+def _band_start(t: dict, data, values: dict) -> dict:
+    """Bands and their printers from printers.csv's band column, and the Down flows that balance
+    each made-to-order level (SPEC section 9); nothing where the earlier plan had no bands."""
+    import numpy as np
+    import pandas as pd
+
+    from footprint.model.index import lookup
+
+    sb, out = data.site_bands, {}
+    if sb is None or sb.empty or "band" not in t["printers"]:
+        return out
+    run = t["printers"][t["printers"]["band"] != ""]
+    pos = lookup(run, ["site", "technology", "band"], sb)
+    out["Band"] = _scatter(len(sb), pos, 1.0)
+    out["BandPrinters"] = _scatter(len(sb), pos, run["printers"].to_numpy(float))
+    dg = data.downgrades
+    if dg is not None and len(dg):
+        # Per level, what is made there less what ships from it, passed on to the next slower level.
+        mk, sh = data.make, data.ship
+        net = (pd.Series(values["Make"]).groupby([mk["site"], mk["product"], mk["source"]]).sum()
+               .sub(pd.Series(values["Ship"]).groupby([sh["site"], sh["product"], sh["source"]]).sum(), fill_value=0))
+        levels = pd.concat([dg[["site", "product", "group", "from_source"]].set_axis(["site", "product", "group", "source"], axis=1),
+                            dg[["site", "product", "group", "to_source"]].set_axis(["site", "product", "group", "source"], axis=1)])
+        levels = levels.drop_duplicates().reset_index(drop=True)
+        levels["net"] = net.reindex(pd.MultiIndex.from_frame(levels[["site", "product", "source"]])).fillna(0).to_numpy()
+        levels["passed"] = levels.groupby(["site", "product", "group"])["net"].cumsum()
+        passed = levels.set_index(["site", "product", "source"])["passed"]
+        out["Down"] = np.maximum(passed.reindex(pd.MultiIndex.from_frame(dg[["site", "product", "from_source"]]))
+                                 .fillna(0).to_numpy(float), 0.0)
     return out
 
 

@@ -233,6 +233,10 @@ def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping
         _check_duty_ties(problems, typed, sources)
     if not bad & {"sites", "technologies", "site_technologies", "transfers", "country_groups"}:
         _check_stock(problems, typed, sources)
+    if not bad & {"technologies", "utilisation_bands"}:
+        from footprint.bands import check_bands  # bands imports Case from here
+
+        check_bands(problems, typed, sources)
     problems.raise_if_any()
     case = Case(name or case_name, typed, case_settings, sources, _hash_tables(raw))
     case = case.with_settings(settings, origin=settings_origin)

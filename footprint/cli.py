@@ -287,6 +287,41 @@ def sweep(
     _finish_batch(outcome, "sweep")
 
 
+@app.command()
+def queue(
+    case: Optional[Path] = typer.Argument(None, help="case whose technologies (and bands) to read; optional"),
+    technology: Optional[str] = typer.Option(None, "--technology", help="technology of the case (default: all)"),
+    utilisation: str = typer.Option("0.5,0.7,0.85,0.95", "--utilisation",
+                                    help="comma-separated utilisations in (0, 1), e.g. 0.5,0.7,0.85"),
+    job_hours: Optional[float] = typer.Option(None, "--job-hours", help="mean printer hours of one job"),
+    cv_arrival: Optional[float] = typer.Option(None, "--cv-arrival", help="coefficient of variation of inter-arrival times"),
+    cv_service: Optional[float] = typer.Option(None, "--cv-service", help="coefficient of variation of job durations"),
+) -> None:
+    """Kingman's queue wait, in hours and days, at each utilisation: what a band implies (SPEC section 9)."""
+    from footprint.bands import queue_rows
+
+    try:
+        rows, bands = queue_rows(case, technology, utilisation, job_hours, cv_arrival, cv_service)
+    except InputError as error:
+        _fail_invalid(error)
+        return
+    table = Table(title="Queue wait for a free printer (Kingman, G/G/1; ca, cs: coefficients of variation)")
+    for col in ("technology", "job h", "ca", "cs", "utilisation", "wait h", "wait days"):
+        table.add_column(col, justify="left" if col == "technology" else "right")
+    for r in rows.itertuples():
+        table.add_row(r.technology, f"{r.job_hours:g}", f"{r.cv_arrival:g}", f"{r.cv_service:g}",
+                      f"{r.utilisation:.0%}", f"{r.wait_hours:,.1f}", f"{r.wait_days:,.2f}")
+    out_console.print(table)
+    if len(bands):
+        listed = Table(title="The case's bands")
+        for col in ("technology", "band", "max utilisation", "queue (days)", "from"):
+            listed.add_column(col, justify="left" if col in ("technology", "band", "from") else "right")
+        for b in bands.itertuples():
+            listed.add_row(b.technology, b.band, f"{b.max_utilisation:.0%}", f"{b.queue_days:,.2f}",
+                           "Kingman" if b.queue_computed else "queue_days")
+        out_console.print(listed)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from footprint import stock
+from footprint import bands, stock
 from footprint.case import Case
 from footprint.duties import match_duties
 
@@ -78,6 +78,8 @@ class ModelData:
     transfers: pd.DataFrame = None  # from_site, to_site, product, mode: per-unit costs, origin, big_m
     stock: pd.DataFrame = None      # site, product: reach (units/year), safety factor k
     tangents: pd.DataFrame = None   # stock row, tangent point, intercept, slope of the √ stock cost
+    site_bands: pd.DataFrame = None  # site, technology, band: utilisation cap, queue, usable hours (SPEC §9)
+    downgrades: pd.DataFrame = None  # site, product, group, from_source → to_source: a faster level to a slower
     skp: pd.DataFrame = None       # unique (site, zone, product) of ``ship``, with quantity
     skp_ids: np.ndarray = None     # row of ``skp`` for each row of ``ship``
 
@@ -366,6 +368,7 @@ def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, source
         "lateness_cost": lateness[keep], "co2_kg": co2[keep], "inventory_cost": inventory[keep],
         "unit_cost": unit_cost[keep], "source": sources["source"].to_numpy()[src[keep]],
         "origin": origin[src[keep]], "_s": s[keep], "_z": z[keep], "_p": p[keep], "_d": d[keep],
+        "_group": sources["group"].to_numpy()[src[keep]], "_rank": sources["rank"].to_numpy()[src[keep]],
     })
 
 
@@ -419,8 +422,13 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     site_proc = site_tech[["site", "technology"]].merge(processes, on="technology").merge(techs, on="technology")
     territory = stock.territories(case, set(sites["country"]) | set(zones["country"]))
     transfers = stock.compute_transfers(case, sites, products, site_proc, territory)
-    sources = _sources(case, site_proc, sites, products, transfers)
+    band_t = bands.band_table(case)
+    levels = bands.order_levels(stock.order_sources(site_proc), band_t)
+    sources = _sources(case, levels, site_proc, sites, products, transfers)
     ship = _product_lanes(case, lanes, demand, sources, sites, zones, products, territory)
+    # With utilisation bands, a lane at a faster level is dropped where a slower one serves as well.
+    ship = ship[bands.prune_levels(ship, ship["_rank"].to_numpy(), ship["_group"].to_numpy(),
+                                   s["min_service_level"] is not None)].reset_index(drop=True)
 
     # Demand each site can reach, per product: bounds printers and tooling.
     quantity = demand["quantity"].to_numpy(float)
@@ -440,12 +448,17 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     total = demand.groupby("product")["quantity"].sum()
     make["reach"] = np.where(make["make_to_stock"], make["product"].map(total).fillna(0.0), make["reach"])
     make = make[make["reach"].fillna(0.0) > 0]
-    usable_h = site_tech["max_utilisation"] * site_tech["hours_per_year"]
-    site_tech = site_tech.assign(usable_hours=usable_h)
+    # A banded technology's rows that sum over its bands take the loosest band's cap (they stay
+    # valid relaxations); its printer bound the tightest's (the most printers any band needs).
+    loosest = site_tech["technology"].map(band_t.groupby("technology")["max_utilisation"].max())
+    tightest = site_tech["technology"].map(band_t.groupby("technology")["max_utilisation"].min())
+    usable_h = loosest.fillna(site_tech["max_utilisation"]) * site_tech["hours_per_year"]
+    site_tech = site_tech.assign(usable_hours=usable_h,
+                                 fewest_hours=tightest.fillna(site_tech["max_utilisation"]) * site_tech["hours_per_year"])
     need_h = (make["reach"] * make["hours_per_unit"]).groupby([make["site"], make["technology"]]).sum()
     site_tech = site_tech.join(need_h.rename("need_hours"), on=["site", "technology"])
     site_tech = site_tech[site_tech["need_hours"].notna()].reset_index(drop=True)
-    needed = np.ceil(site_tech["need_hours"] / site_tech["usable_hours"] - 1e-9)
+    needed = np.ceil(site_tech["need_hours"] / site_tech["fewest_hours"] - 1e-9)
     site_tech["needed"] = needed
 
     site_limits = sites.set_index("site")["max_printers"]
@@ -467,13 +480,17 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     make["production_cost"] = make["variable_cost"] * make["cost_multiplier"] * make["tier_cost_multiplier"]
     carbon = float(s["carbon_price"]) / 1000.0
     make["unit_cost"] = make["production_cost"] + carbon * make["co2_kg_per_unit"]
-    labels = stock.order_sources(site_proc)[["site", "product", "technology", "source"]]
-    make = make.merge(labels, on=["site", "product", "technology"], how="left")
+    # One make row per band of a banded technology (SPEC section 9); '' where it has none.
+    make = make.merge(band_t[["technology", "band", "queue_days"]], on="technology", how="left")
+    make["band"] = make["band"].fillna("")
+    make["queue_days"] = make["queue_days"].fillna(0.0)
+    labels = levels[["site", "product", "technology", "band", "source"]]
+    make = make.merge(labels, on=["site", "product", "technology", "band"], how="left")
     make["source"] = make["source"].fillna(stock.STOCK)
     make["origin"] = make["site"].map(sites.set_index("site")["country"])
-    make = make[["site", "tier", "product", "technology", "hours_per_unit", "production_cost",
+    make = make[["site", "tier", "product", "technology", "band", "queue_days", "hours_per_unit", "production_cost",
                  "co2_kg_per_unit", "unit_cost", "setup_cost", "reach", "source", "origin"]]
-    make = make.sort_values(["site", "tier", "product", "technology"]).reset_index(drop=True)
+    make = make.sort_values(["site", "tier", "product", "technology", "band"]).reset_index(drop=True)
 
     tooling = make[make["setup_cost"] > 0].drop_duplicates(["site", "product", "technology"])
     tooling = tooling.merge(site_tech[["site", "technology", "usable_hours", "pbar_max"]], on=["site", "technology"])
@@ -483,13 +500,19 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
 
     # Ship made to order only what some (site, tier, technology) can make; from stock what the
     # stock is fed with (made to stock at the site, or transferred in).
-    made = pd.MultiIndex.from_frame(make[["site", "product", "source"]].drop_duplicates())
+    # Made to order: a lane at a level is fed by the make rows of that level or a faster one
+    # (through Down), so it needs some make row at a rank no higher than its own.
+    made = make[make["source"] != stock.STOCK][["site", "product", "source"]].drop_duplicates()
+    made = made.merge(levels[["site", "product", "source", "group", "rank"]].drop_duplicates(),
+                      on=["site", "product", "source"])
+    fastest = made.groupby(["site", "product", "group"])["rank"].min()
     fed = pd.MultiIndex.from_frame(pd.concat([
         make.loc[make["source"] == stock.STOCK, ["site", "product", "origin"]],
         transfers[["to_site", "product", "origin"]].set_axis(["site", "product", "origin"], axis=1)]))
     is_stock = ship["source"].to_numpy() == stock.STOCK
+    first_made = fastest.reindex(pd.MultiIndex.from_frame(ship[["site", "product", "_group"]])).to_numpy(float)
     feasible = np.where(is_stock, pd.MultiIndex.from_frame(ship[["site", "product", "origin"]]).isin(fed),
-                        pd.MultiIndex.from_frame(ship[["site", "product", "source"]]).isin(made))
+                        ship["_rank"].to_numpy(float) >= first_made)
     ship = ship[feasible].reset_index(drop=True)
     if not every_lane:
         ship = ship[~dearer_than_unmet(ship, make, site_tech, demand, sites, products, s)].reset_index(drop=True)
@@ -502,23 +525,28 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     unmet_rows = np.flatnonzero(demand["unmet_penalty"].notna().to_numpy())
     stocks, tangents = stock.stock_pieces(case, ship, sites, products)
     transfers = _reachable_transfers(transfers, ship)
+    country = sites.set_index("site")["country"]
+    made_levels = levels.merge(made[["site", "product", "group"]].drop_duplicates(), on=["site", "product", "group"])
+    downs = bands.downgrades(made_levels, country)
+    downs = downs.join(make.groupby(["site", "product"])["reach"].max(), on=["site", "product"])
     return ModelData(settings=dict(s), sites=sites, tiers=tiers, open_index=open_index, site_tech=site_tech,
                      tier_tech=tier_tech, make=make, tooling=tooling, ship=ship, demand=demand, lanes=lanes,
                      unmet_rows=unmet_rows, skp=skp, skp_ids=skp_ids.astype(np.int64),
-                     transfers=transfers, stock=stocks, tangents=tangents)
+                     transfers=transfers, stock=stocks, tangents=tangents,
+                     site_bands=bands.site_bands(site_tech, band_t), downgrades=downs.reset_index(drop=True))
 
 
-def _sources(case: Case, site_proc: pd.DataFrame, sites: pd.DataFrame, products: pd.DataFrame,
-             transfers: pd.DataFrame) -> pd.DataFrame:
-    """What each site can ship each product from (:mod:`footprint.stock`), as the columns
-    :func:`_product_lanes` expects."""
-    order = stock.order_sources(site_proc).drop_duplicates(["site", "product", "source"])
-    order = order.assign(extra_days=order["dispatch_days"], stock=False, inventory_cost=0.0,
+def _sources(case: Case, levels: pd.DataFrame, site_proc: pd.DataFrame, sites: pd.DataFrame,
+             products: pd.DataFrame, transfers: pd.DataFrame) -> pd.DataFrame:
+    """What each site can ship each product from (:mod:`footprint.stock`; made to order per level
+    of :func:`footprint.bands.order_levels`), as the columns :func:`_product_lanes` expects."""
+    order = levels.drop_duplicates(["site", "product", "source"])
+    order = order.assign(extra_days=order["dispatch_days"] + order["queue_days"], stock=False, inventory_cost=0.0,
                          origin=sites.set_index("site").loc[order["site"], "country"].to_numpy())
     held = stock.stock_sources(site_proc, sites, transfers)
     linear, _, _ = stock.inventory_terms(case, sites, products, held["site"], held["product"])
-    held = held.assign(source=stock.STOCK, extra_days=0.0, stock=True, inventory_cost=linear)
-    cols = ["site", "product", "source", "extra_days", "stock", "origin", "inventory_cost"]
+    held = held.assign(source=stock.STOCK, extra_days=0.0, stock=True, inventory_cost=linear, group="", rank=0)
+    cols = ["site", "product", "source", "extra_days", "stock", "origin", "inventory_cost", "group", "rank"]
     out = pd.concat([order[cols], held[cols]], ignore_index=True)
     out["_s"] = pd.Index(sites["site"]).get_indexer(out["site"])
     out["_p"] = pd.Index(products["product"]).get_indexer(out["product"])

@@ -481,6 +481,10 @@ def site_columns(blocks: ModelBlocks, data: ModelData, shut: np.ndarray) -> dict
         tr = data.transfers
         keep["Transfer"] = ~(closed[lookup(tr, ["from_site"], data.sites, ["site"])]
                              | closed[lookup(tr, ["to_site"], data.sites, ["site"])])
+    if "Band" in blocks.variables:
+        keep["Band"] = keep["BandPrinters"] = ~closed[lookup(data.site_bands, ["site"], data.sites)]
+    if "Down" in blocks.variables:
+        keep["Down"] = ~closed[lookup(data.downgrades, ["site"], data.sites)]
     if "StockPiece" in blocks.variables:
         stock_shut = closed[lookup(data.stock, ["site"], data.sites)][data.tangents["stock"].to_numpy()]
         keep["StockPiece"] = keep["StockChoice"] = ~stock_shut

@@ -38,8 +38,8 @@ def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[s
     unmet = np.zeros(len(dm))
     unmet[data.unmet_rows] = _clean(values["Unmet"])
 
-    # production.csv: site × tier × product × technology
-    prod = mk[["site", "tier", "product", "technology"]].assign(
+    # production.csv: site × tier × product × technology (× band, SPEC section 9)
+    prod = mk[["site", "tier", "product", "technology", "band"]].assign(
         units=make, hours=make * mk["hours_per_unit"], production_cost=make * mk["production_cost"],
         co2_kg=make * mk["co2_kg_per_unit"])
     setup = tl[["site", "product", "technology"]].assign(setup_cost=tooled * tl["setup_cost"])
@@ -50,7 +50,9 @@ def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[s
     # keep its cost visible if the solver returns one within tolerance.
     idle_setup = setup[(setup["setup_cost"] > 0) & ~setup.set_index(["site", "product", "technology"]).index.isin(
         prod.set_index(["site", "product", "technology"]).index)]
-    production = prod.sort_values(["site", "product", "technology", "tier"]).reset_index(drop=True)
+    production = prod.sort_values(["site", "product", "technology", "tier", "band"]).reset_index(drop=True)
+    if not uses_bands(data):
+        production = production.drop(columns="band")
 
     # flows.csv
     flows = sh[["site", "zone", "product", "mode", "source", "origin", "distance_km", "lead_time_days",
@@ -77,6 +79,14 @@ def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[s
         printers_t["utilisation"] = np.where(printers_t["hours_available"] > 0,
                                              printers_t["hours_used"] / printers_t["hours_available"], 0.0)
     printers_t["cost"] = printers * st["printer_cost"]
+    if uses_bands(data):
+        # The band each (site, technology) runs in, and the queue it puts on what is made to order.
+        sb = data.site_bands
+        chosen = sb[_clean(values["Band"], integral=True) > 0.5]
+        band = printers_t[["site", "technology"]].merge(chosen[["site", "technology", "band", "queue_days"]],
+                                                        on=["site", "technology"], how="left")
+        printers_t["band"] = band["band"].fillna("").to_numpy()
+        printers_t["queue_days"] = band["queue_days"].fillna(0.0).to_numpy(float)
     printers_t = printers_t[(printers_t["printers"] > 0) | (printers_t["hours_used"] > 0)]
     printers_t = printers_t.sort_values(["site", "technology"]).reset_index(drop=True)
 
@@ -150,6 +160,12 @@ def stock_or_print(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out.reset_index().rename_axis(columns=None)
 
 
+def uses_bands(data: ModelData) -> bool:
+    """Whether the case has utilisation bands (SPEC section 9): then printers.csv gains band and
+    queue_days, and production.csv band."""
+    return data.site_bands is not None and len(data.site_bands) > 0
+
+
 def uses_stock(data: ModelData) -> bool:
     """Whether the case can hold stock (SPEC section 8): then stock.csv and transfers.csv are written."""
     return bool((data.make["source"] == STOCK).any() or (data.ship["source"] == STOCK).any())
@@ -206,9 +222,9 @@ def kpis(tables: dict[str, pd.DataFrame], data: ModelData) -> dict:
     served = float(flows["units"].sum())
     total = float(data.demand["quantity"].sum())
     on_time = float(flows.loc[flows["on_time"].astype(bool), "units"].sum())
+    keys = [k for k in ("site", "tier", "product", "technology", "band") if k in tables["production"].columns]
     co2 = float(flows["co2_kg"].sum()) + float(
-        (tables["production"].merge(data.make[["site", "tier", "product", "technology", "co2_kg_per_unit"]],
-                                    on=["site", "tier", "product", "technology"])
+        (tables["production"].merge(data.make[keys + ["co2_kg_per_unit"]], on=keys)
          .eval("units * co2_kg_per_unit").sum()) if not tables["production"].empty else 0.0)
     printers = tables["printers"].groupby("technology")["printers"].sum()
     return {

@@ -135,6 +135,21 @@ _table(Table(
         _c("min_utilisation", "float", "installed printers at a site must be used at least this share on average", default=0.0, range=SHARE_OPEN_HIGH),
         _c("make_to_stock", "bool", "true: what it makes goes into the site's stock and ships from there (batch production, e.g. moulding); false: made to order (printing)", default=False),
         _c("dispatch_days", "float", "order-to-dispatch days of a unit made to order on it (build, cool-down, post-processing, packing)", default=0.0, range=NONNEG, unit="days"),
+        _c("job_hours", "float", "mean printer hours of one job (a build), for Kingman's queue of its utilisation bands", default=8.0, range=POSITIVE, unit="h"),
+        _c("cv_arrival", "float", "coefficient of variation of the time between jobs (1 = random arrivals)", default=1.0, range=NONNEG),
+        _c("cv_service", "float", "coefficient of variation of a job's duration", default=0.5, range=NONNEG),
+    ),
+))
+
+_table(Table(
+    "utilisation_bands", "How a site's planned utilisation of a technology sets the queue delay of what it makes to order (absent = no queue, the technology's max_utilisation).",
+    key=("technology", "band"),
+    references=(("technology", "technologies", "technology"),),
+    columns=(
+        _c("technology", "id", "technology", required=True),
+        _c("band", "id", "band id, e.g. relaxed, normal, busy", required=True),
+        _c("max_utilisation", "float", "usable share of printer hours when a site runs the technology in this band", required=True, range=SHARE_OPEN_LOW),
+        _c("queue_days", "float", "days an order waits for a free printer in this band (empty = Kingman's G/G/1 wait at max_utilisation from the technology's job_hours, cv_arrival and cv_service, in days of 24 h)", default=None, range=NONNEG, unit="days"),
     ),
 ))
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from footprint.derive import ModelData
-from footprint.model import capacity, costs, flows, sites, stock
+from footprint.model import bands, capacity, costs, flows, sites, stock
 from footprint.model.blocks import INF, ModelBlocks, VarBlock
 
 FAMILIES = (
@@ -31,7 +31,7 @@ FAMILIES = (
     capacity.minimum_utilisation, capacity.tier_link, capacity.tooling,
     capacity.product_printer_link, capacity.product_tier_link, capacity.demand_cover,
     flows.demand_balance, flows.site_balance, flows.strong_linking, flows.single_sourcing,
-    flows.service_level, stock.transfer_link, stock.stock_pieces,
+    flows.service_level, stock.transfer_link, stock.stock_pieces, bands.band_rows,
 )
 
 
@@ -44,7 +44,9 @@ def variables(data: ModelData) -> dict[str, VarBlock]:
     0 ≤ Ship ≤ q[k,p] (units/year) per lane; 0 ≤ Unmet ≤ q per penalised demand;
     Assign ∈ {0,1} per (site, zone, product) under single sourcing; with SPEC section 8,
     Transfer ≥ 0 (units/year) per transfer lane, and per tangent of a stock's cost
-    StockPiece ≥ 0 (units/year) and StockChoice ∈ {0,1}.
+    StockPiece ≥ 0 (units/year) and StockChoice ∈ {0,1}; with SPEC section 9, Band ∈ {0,1} and
+    BandPrinters ∈ ℤ per (site, technology, band), and 0 ≤ Down ≤ the site's reach (units/year)
+    per pair of consecutive levels of a made-to-order source.
     """
     n_open, n_st, n_make = len(data.open_index), len(data.site_tech), len(data.make)
     n_tool, n_ship, n_unmet = len(data.tooling), len(data.ship), len(data.unmet_rows)
@@ -72,6 +74,15 @@ def variables(data: ModelData) -> dict[str, VarBlock]:
                                "throughput of a stock priced on tangent j"))
         blocks.append(VarBlock("StockChoice", n, "binary", np.zeros(n), np.ones(n),
                                "the stock's cost is priced on tangent j"))
+    if data.site_bands is not None and len(data.site_bands):
+        n = len(data.site_bands)
+        blocks.append(VarBlock("Band", n, "binary", np.zeros(n), np.ones(n), "site s runs technology t in band b"))
+        blocks.append(VarBlock("BandPrinters", n, "integer", np.zeros(n), data.site_bands["pbar_max"].to_numpy(float),
+                               "printers of t at s running in band b"))
+    if data.downgrades is not None and len(data.downgrades):
+        n = len(data.downgrades)
+        blocks.append(VarBlock("Down", n, "continuous", np.zeros(n), data.downgrades["reach"].to_numpy(float),
+                               "units of p made at s in a faster level, shipped on a slower level's lanes"))
     if data.settings["single_sourcing"]:
         n = len(data.skp)
         blocks.append(VarBlock("Assign", n, "binary", np.zeros(n), np.ones(n), "zone k gets p from site s"))

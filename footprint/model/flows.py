@@ -33,12 +33,20 @@ def site_balance(data: ModelData) -> RowBlock:
     Stock, per origin country c: Σ_{l, t to stock} Make[s,l,p,t]·[c = country(s)]
     + Σ_o Transfer[o,s,p]·[c = country(o)] = Σ_w Transfer[s,w,p]·[c = country(s)] + Σ_{k,m} Ship[s,k,p,m,stock,c].
     Without section 8 every technology of a site is one group and this is constraint 2.
+    With utilisation bands (section 9) a group splits into levels g_1 … g_n, fastest first
+    (:mod:`footprint.bands`), each balanced on its own with Down[g_j → g_j+1] leaving level j
+    and entering level j+1: units made faster may ship on a slower level's lanes.
     """
     mk, sh, tr = data.make, data.ship, data.transfers
     keys = ["site", "product", "source", "origin"]
     incoming = tr[["to_site", "product", "origin"]].set_axis(["site", "product", "origin"], axis=1).assign(source=STOCK)
     outgoing = tr[["from_site", "product", "origin"]].set_axis(["site", "product", "origin"], axis=1).assign(source=STOCK)
-    rows = pd.concat([mk[keys], sh[keys], incoming[keys], outgoing[keys]]).drop_duplicates()
+    dg = data.downgrades if data.downgrades is not None else pd.DataFrame(
+        columns=["site", "product", "from_source", "to_source", "origin"])
+    down_from = dg[["site", "product", "from_source", "origin"]].rename(columns={"from_source": "source"})
+    down_to = dg[["site", "product", "to_source", "origin"]].rename(columns={"to_source": "source"})
+    rows = pd.concat([mk[keys], sh[keys], incoming[keys], outgoing[keys], down_from[keys],
+                      down_to[keys]]).drop_duplicates()
     _, rows = group_ids(rows, keys)
     block = row_block("SiteBalance", len(rows), 0.0, 0.0, doc=site_balance.__doc__)
     block.add("Make", lookup(mk, keys, rows), np.arange(len(mk)), 1.0)
@@ -46,6 +54,9 @@ def site_balance(data: ModelData) -> RowBlock:
     if len(tr):
         block.add("Transfer", lookup(incoming, keys, rows), np.arange(len(tr)), 1.0)
         block.add("Transfer", lookup(outgoing, keys, rows), np.arange(len(tr)), -1.0)
+    if len(dg):
+        block.add("Down", lookup(down_from, keys, rows), np.arange(len(dg)), -1.0)
+        block.add("Down", lookup(down_to, keys, rows), np.arange(len(dg)), 1.0)
     return block
 
 

@@ -1,0 +1,152 @@
+"""Lead time that rises with utilisation (SPEC section 9; footprint.bands, footprint.model.bands).
+
+The hub case, every figure typed in:
+
+    site L      fixed 1000, order-to-dispatch 0 days
+    technology  F: printer 500 a year for 1,000 hours, 1 hour a unit, variable 5, dispatch 1 day;
+                bands relaxed (50 % of the hours, queue 0.2 days) and busy (90 %, queue 1.5 days)
+    zone Z      600 units; lane L → Z 0.5 a unit, 0.5 days
+
+Busy: 600 h ≤ 900 h of one printer, lead 1 + 1.5 + 0.5 = 3.0 days,
+cost 1000 + 500 + 3000 + 300 = 4800.
+Relaxed: 600 h ≤ 2 · 500 h, two printers, lead 1 + 0.2 + 0.5 = 1.7 days,
+cost 1000 + 1000 + 3000 + 300 = 5300.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from footprint import solve_case
+from footprint.bands import kingman_days, kingman_hours
+from footprint.case import load_case
+from footprint.derive import derive
+from footprint.errors import InputError
+from tinycase import tiny_case
+
+BUSY = 1000 + 500 + 600 * 5 + 600 * 0.5      # 4800
+RELAXED = 1000 + 2 * 500 + 600 * 5 + 600 * 0.5  # 5300
+BANDS = [dict(technology="F", band="relaxed", max_utilisation=0.5, queue_days=0.2),
+         dict(technology="F", band="busy", max_utilisation=0.9, queue_days=1.5)]
+
+
+def hub_case(target: float | None = None, bands=BANDS, zones=None, demand=None, lanes=None, **settings):
+    demand = demand or [dict(zone="Z", product="P", quantity=600.0, lead_time_target_days=target)]
+    zones = zones or [dict(zone="Z", country="X", lat=0.0, lon=0.0)]
+    lanes = lanes or [dict(site="L", zone="Z", mode="road", cost_per_unit=0.5, transit_days=0.5)]
+    return tiny_case(
+        sites=[dict(site="L", country="X", lat=0.0, lon=0.0, fixed_cost=1000.0)],
+        technologies=[dict(technology="F", printer_cost=500.0, hours_per_year=1000.0, max_utilisation=0.9,
+                           dispatch_days=1.0)],
+        processes=[dict(product="P", technology="F", hours_per_unit=1.0, variable_cost=5.0)],
+        zones=zones, demand=demand, modes=None, lanes=lanes, utilisation_bands=bands,
+        settings={"mip_gap": 0, **settings})
+
+
+def solve(case, **kw):
+    result = solve_case(case, **kw)
+    assert result.status == "optimal"
+    return result
+
+
+def test_a_two_day_promise_makes_the_hub_run_relaxed_with_two_printers():
+    result = solve(hub_case(target=2.0))
+    assert result.objective == pytest.approx(RELAXED, rel=1e-9)
+    printers = result.tables["printers"]
+    assert printers[["site", "technology", "printers", "band", "queue_days"]].values.tolist() == [
+        ["L", "F", 2, "relaxed", 0.2]]
+    assert printers["utilisation"].iloc[0] == pytest.approx(0.3)   # 600 h of 2,000 h
+    flows = result.tables["flows"]
+    assert flows["lead_time_days"].tolist() == pytest.approx([1.7])
+    assert flows["source"].tolist() == ["F@q<=0.20d"]
+    assert result.tables["production"]["band"].tolist() == ["relaxed"]
+
+
+def test_without_a_promise_the_hub_runs_busy_on_one_printer():
+    result = solve(hub_case(target=None))
+    assert result.objective == pytest.approx(BUSY, rel=1e-9)
+    printers = result.tables["printers"]
+    assert printers[["printers", "band", "queue_days"]].values.tolist() == [[1, "busy", 1.5]]
+    assert printers["utilisation"].iloc[0] == pytest.approx(0.6)
+    assert result.tables["flows"]["lead_time_days"].tolist() == pytest.approx([3.0])
+
+
+def test_cheap_lateness_keeps_the_hub_busy_and_dear_lateness_makes_it_relaxed():
+    # Soft policy, 2-day promise: busy is 1.0 day late on 600 units. Busy costs 4800 + 600·price,
+    # relaxed 5300: busy while the price is below 500/600 = 0.833 a unit-day.
+    cheap = solve(hub_case(target=2.0, lead_time_policy="soft", lateness_penalty=0.5))
+    assert cheap.objective == pytest.approx(BUSY + 600 * 1.0 * 0.5, rel=1e-9)
+    assert cheap.tables["printers"]["band"].tolist() == ["busy"]
+    assert cheap.costs["lateness"] == pytest.approx(300.0)
+    assert cheap.kpis["on_time_share"] == pytest.approx(0.0)
+    dear = solve(hub_case(target=2.0, lead_time_policy="soft", lateness_penalty=2.0))
+    assert dear.objective == pytest.approx(RELAXED, rel=1e-9)
+    assert dear.tables["printers"][["printers", "band"]].values.tolist() == [[2, "relaxed"]]
+    assert dear.costs["lateness"] == 0.0
+
+
+def test_a_relaxed_hub_also_serves_the_zone_without_a_promise_through_the_slower_lane():
+    """Z1 (600, 2-day promise) needs the relaxed band; Z2 (300, no promise) has one lane only, at
+    the busy level (a relaxed-level lane would cost the same): the relaxed hub's units reach it by
+    Down. 900 h at 50 % need two printers: 1000 + 1000 + 900·5 + 900·0.5 = 6950."""
+    zones = [dict(zone="Z1", country="X", lat=0.0, lon=0.0), dict(zone="Z2", country="X", lat=0.0, lon=0.0)]
+    demand = [dict(zone="Z1", product="P", quantity=600.0, lead_time_target_days=2.0),
+              dict(zone="Z2", product="P", quantity=300.0)]
+    lanes = [dict(site="L", zone=z, mode="road", cost_per_unit=0.5, transit_days=0.5) for z in ("Z1", "Z2")]
+    case = hub_case(zones=zones, demand=demand, lanes=lanes)
+    data = derive(load_case(case))
+    assert sorted(zip(data.ship["zone"], data.ship["source"])) == [("Z1", "F@q<=0.20d"), ("Z2", "F@q<=1.50d")]
+    assert data.downgrades[["from_source", "to_source"]].values.tolist() == [["F@q<=0.20d", "F@q<=1.50d"]]
+    result = solve(case)
+    assert result.objective == pytest.approx(1000 + 1000 + 900 * 5 + 900 * 0.5, rel=1e-9)
+    flows = result.tables["flows"].set_index("zone")
+    assert flows.loc["Z2", "units"] == pytest.approx(300.0)
+    assert result.tables["printers"][["printers", "band"]].values.tolist() == [[2, "relaxed"]]
+    pyomo = solve_case(case, backend="pyomo")
+    assert pyomo.objective == pytest.approx(result.objective, rel=1e-9)
+
+
+def test_without_bands_the_hub_keeps_its_old_model_and_optimum():
+    # No bands: the technology's own cap (90 %) and no queue, lead 1 + 0.5 = 1.5 days, so a
+    # 2-day promise is kept on one printer: the busy cost.
+    result = solve(hub_case(target=2.0, bands=None))
+    assert result.objective == pytest.approx(BUSY, rel=1e-9)
+    assert "band" not in result.tables["printers"] and "band" not in result.tables["production"]
+    assert result.tables["flows"]["source"].tolist() == ["F"]
+    data = derive(load_case(hub_case(target=2.0, bands=None)))
+    assert data.site_bands.empty and data.downgrades.empty
+
+
+def test_kingman_queue_is_computed_where_the_table_leaves_it_empty():
+    # ρ = 0.8, ca = 1, cs = 0.5, 10-hour jobs: 0.8/0.2 · (1 + 0.25)/2 · 10 = 25 h = 1.0417 days.
+    assert kingman_hours(0.8, 10.0, 1.0, 0.5) == pytest.approx(25.0)
+    assert kingman_days(0.8, 10.0, 1.0, 0.5) == pytest.approx(25.0 / 24)
+    assert math.isinf(kingman_hours(1.0, 10.0, 1.0, 0.5))
+    case = hub_case(target=None, bands=[dict(technology="F", band="busy", max_utilisation=0.8)])
+    case["technologies"]["job_hours"] = 10.0
+    result = solve(case)
+    assert result.tables["printers"]["queue_days"].tolist() == pytest.approx([25.0 / 24])
+    assert result.tables["flows"]["lead_time_days"].tolist() == pytest.approx([1.0 + 25.0 / 24 + 0.5])
+    # Defaults 8 h, 1 and 0.5: at ρ = 0.5 the wait is 1 · 0.625 · 8 = 5 h.
+    assert kingman_hours(0.5, 8.0, 1.0, 0.5) == pytest.approx(5.0)
+
+
+def test_a_full_band_without_its_queue_is_named():
+    case = hub_case(bands=[dict(technology="F", band="flat_out", max_utilisation=1.0)])
+    with pytest.raises(InputError) as err:
+        load_case(case)
+    text = str(err.value)
+    assert "utilisation_bands row 2, column queue_days" in text and "flat_out" in text and "infinite" in text
+
+
+def test_band_rows_are_checked_like_every_table():
+    case = hub_case(bands=[dict(technology="G", band="x", max_utilisation=1.5, queue_days=-1)])
+    with pytest.raises(InputError) as err:
+        load_case(case)
+    text = str(err.value)
+    assert "utilisation_bands row 2, column max_utilisation" in text
+    assert "utilisation_bands row 2, column queue_days" in text
+    assert "utilisation_bands row 2, column technology" in text
