@@ -202,6 +202,7 @@ def warm_start_values(previous: Result, data) -> dict | None:
     values["Tooled"] = _scatter(len(data.tooling), pos, 1.0)
     keys = ["site", "zone", "product", "mode", "source", "origin"]
     pos = lookup(t["flows"], keys if set(keys) <= set(t["flows"].columns) else keys[:4], data.ship)
+    pos = _slowest_level(t["flows"], pos, data)
     values["Ship"] = _scatter(len(data.ship), pos, t["flows"]["units"].to_numpy(float))
     values.update(_stock_start(t, data))
     values.update(_band_start(t, data, values))
@@ -230,6 +231,24 @@ def _stock_start(t: dict, data) -> dict:
         out["StockChoice"] = _scatter(len(tg), best, 1.0)
         out["StockPiece"] = _scatter(len(tg), best, through[stock_of[best]])
     return out
+
+
+def _slowest_level(flows, pos, data):
+    """Made-to-order flows not found by their source (flows.csv shows the level units were made
+    at, SPEC section 9), placed on the lane's slowest level, which takes every level's units."""
+    from footprint.model.index import lookup
+    from footprint.stock import STOCK
+
+    missing = (pos < 0) & (flows["source"].to_numpy() != STOCK) if "source" in flows else np.zeros(len(pos), bool)
+    if not missing.any() or "_rank" not in data.ship:
+        return pos
+    sh = data.ship
+    to_order = sh[sh["source"] != STOCK].sort_values("_rank", ascending=False, kind="stable")
+    slowest = to_order.drop_duplicates(["site", "zone", "product", "mode", "origin"])
+    found = lookup(flows[missing], ["site", "zone", "product", "mode", "origin"], slowest)
+    pos = pos.copy()
+    pos[missing] = np.where(found >= 0, slowest.index.to_numpy()[np.maximum(found, 0)], -1)
+    return pos
 
 
 def _band_start(t: dict, data, values: dict) -> dict:

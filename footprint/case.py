@@ -153,19 +153,21 @@ def _check_stock(problems: Problems, tables: dict, sources: dict) -> None:
         return
     to_stock = set(techs.loc[techs["make_to_stock"], "technology"])
     active = sites[sites["status"] != "closed"]
+    # A transfers row is checked against what its sites are, open or closed: closing a site (a
+    # what-if) leaves its rows unused, not wrong.
     if st is None:
-        makers = set(active["site"]) if to_stock else set()
+        able = set(sites["site"]) if to_stock else set()
     else:
-        makers = set(st.loc[st["technology"].isin(to_stock), "site"]) & set(active["site"])
-    warehouses = set(active.loc[active["warehouse"], "site"])
+        able = set(st.loc[st["technology"].isin(to_stock), "site"])
+    makers = able & set(active["site"])
     if transfers is not None and not transfers.empty:
         for _, row in transfers.iterrows():
             where = f"{sources['transfers']} row {row[ROW]}"
-            if row["to_site"] not in warehouses and row["to_site"] in set(sites["site"]):
+            if row["to_site"] not in set(sites.loc[sites["warehouse"], "site"]) and row["to_site"] in set(sites["site"]):
                 problems.add(f"{where}, column to_site",
                              f"site {row['to_site']} is not a warehouse (set warehouse = true in sites, or remove "
                              "the row): only warehouses receive transfers")
-            if row["from_site"] not in makers and row["from_site"] in set(sites["site"]):
+            if row["from_site"] not in able and row["from_site"] in set(sites["site"]):
                 problems.add(f"{where}, column from_site",
                              f"site {row['from_site']} hosts no make_to_stock technology, so it has nothing to "
                              "transfer")

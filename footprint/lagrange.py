@@ -155,11 +155,14 @@ class Relaxation:
         make_cost = np.full((len(tiers), len(lanes)), np.inf)
         hours = np.zeros((len(tiers), len(lanes)))
         keys = lanes[["site", "product"]]
+        # One row per (site, tier, product): a technology's bands (SPEC section 9) repeat its make
+        # rows with the same cost and hours.
+        first = np.flatnonzero(~mk.duplicated(["site", "tier", "product"]).to_numpy())
         for li, tier in enumerate(tiers):
-            pos = lookup(keys.assign(tier=tier), ["site", "tier", "product"], mk)
+            pos = lookup(keys.assign(tier=tier), ["site", "tier", "product"], mk.iloc[first])
             ok = pos >= 0
-            make_cost[li, ok] = unit[pos[ok]]
-            hours[li, ok] = mk["hours_per_unit"].to_numpy()[pos[ok]]
+            make_cost[li, ok] = unit[first[pos[ok]]]
+            hours[li, ok] = mk["hours_per_unit"].to_numpy()[first[pos[ok]]]
         self.items = Items(site=site, kp=kp, cost=lanes["unit_cost"].to_numpy(float), make_cost=make_cost,
                            hours=hours, quantity=dem["quantity"].to_numpy(float)[kp])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from footprint.derive import ModelData
+from footprint.derive import ON_TIME_TOLERANCE_DAYS, ModelData
 from footprint.model.costs import COST_TERMS
 from footprint.model.index import lookup, take
 from footprint.stock import STOCK
@@ -60,6 +60,8 @@ def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[s
         units=ship, transport_cost=ship * sh["transport_cost"], duty_cost=ship * sh["duty_cost"],
         lateness_cost=ship * sh["lateness_cost"], co2_kg=ship * sh["co2_kg"])
     flows = flows[flows["units"] > 0]
+    if uses_bands(data):
+        flows = _as_made(flows, prod, data)
     flows = flows[["site", "zone", "product", "mode", "source", "origin", "units", "distance_km", "lead_time_days",
                    "target_days", "on_time", "transport_cost", "duty_cost", "lateness_cost", "co2_kg"]]
     flows = flows.sort_values(["site", "zone", "product", "mode", "source", "origin"]).reset_index(drop=True)
@@ -158,6 +160,35 @@ def stock_or_print(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out = flows.assign(kind=kind).pivot_table(index="product", columns="kind", values="units", aggfunc="sum")
     out = out.reindex(columns=["to_order", "warehouse_stock", "plant_stock"]).fillna(0.0)
     return out.reset_index().rename_axis(columns=None)
+
+
+def _as_made(flows: pd.DataFrame, prod: pd.DataFrame, data: ModelData) -> pd.DataFrame:
+    """Flows made to order with utilisation bands, shown at the level they were made at.
+
+    A lane of a level carries units made at that level or a faster one (SPEC section 9, Down).
+    Where a site made the product at one level of the lane's group (one band per site and
+    technology makes this the rule), the flow's source is that level and its lead time the
+    lane's with that level's queue instead of the lane's own; on_time follows. Its costs stay
+    the model's: an optimal plan only uses a slower level's lane where it costs no more."""
+    mk, sh = data.make, data.ship
+    made = prod.merge(mk[["site", "tier", "product", "technology", "band", "source", "group", "queue_days"]],
+                      on=["site", "tier", "product", "technology", "band"])
+    made = made[made["group"] != ""].drop_duplicates(["site", "product", "group", "source"])
+    single = made.groupby(["site", "product", "group"]).filter(lambda g: len(g) == 1)
+    single = single[["site", "product", "group", "source", "queue_days"]].rename(
+        columns={"source": "made_source", "queue_days": "made_queue"})
+    lane_level = mk[mk["group"] != ""].drop_duplicates(["site", "product", "source"])[
+        ["site", "product", "source", "group", "queue_days"]].rename(columns={"queue_days": "lane_queue"})
+    out = flows.merge(lane_level, on=["site", "product", "source"], how="left").merge(
+        single, on=["site", "product", "group"], how="left")
+    moved = out["made_source"].notna().to_numpy()
+    out.loc[moved, "lead_time_days"] = (out.loc[moved, "lead_time_days"] - out.loc[moved, "lane_queue"]
+                                        + out.loc[moved, "made_queue"])
+    out.loc[moved, "source"] = out.loc[moved, "made_source"]
+    target = out["target_days"].to_numpy(float)
+    out["on_time"] = np.isnan(target) | (out["lead_time_days"].to_numpy(float) <= np.where(np.isnan(target), 0.0, target)
+                                                  + ON_TIME_TOLERANCE_DAYS)
+    return out[flows.columns].set_index(flows.index)
 
 
 def uses_bands(data: ModelData) -> bool:

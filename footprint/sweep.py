@@ -5,8 +5,10 @@ builds one in-memory scenario per factor (CASE plus one ``multiply`` change,
 on top of CASE's own changes when it is a scenario file), runs them through
 :func:`footprint.batch.run_batch`, and adds to the batch folder:
 
-- ``sweep.csv``: one row per factor: status, objective, the ten cost terms,
-  open sites, printers, units made centrally and locally and the local share;
+- ``sweep.csv``: one row per factor: status, objective, the cost terms,
+  open sites, printers, units made centrally and locally and the local share,
+  and per technology its printers, their utilisation and (with utilisation
+  bands) how many run in each band;
 - ``sweep.png``: those against the factor (:mod:`footprint.report.sweep_chart`).
 
 *Central* production is made at sites whose input status is ``open`` (the
@@ -114,8 +116,29 @@ def sweep_table(runs: Sequence[ScenarioRun], factors: Sequence[float]) -> pd.Dat
                    local_share=local / made if plan and made > 0 else np.nan,
                    open_site_ids=" ".join(result.kpis.get("open_site_ids", [])) if plan else "",
                    reason=run.reason)
+        if plan:
+            row.update(_printer_use(result.tables["printers"]))
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # Columns of technologies some factors do not use: absent means none of its printers.
+    for column in [c for c in frame.columns if c.startswith("printers_")]:
+        frame[column] = frame[column].where(frame["objective"].isna(), frame[column].fillna(0))
+    return frame
+
+
+def _printer_use(printers: pd.DataFrame) -> dict:
+    """Per technology of a plan's printers.csv: printers_<T> and utilisation_<T> (hours used over
+    hours available, all sites), and with utilisation bands (SPEC section 9) bands_<T>, the
+    printers per band ("relaxed 2, busy 1")."""
+    out = {}
+    for tech, rows in printers.groupby("technology"):
+        available = float(rows["hours_available"].sum())
+        out[f"printers_{tech}"] = int(rows["printers"].sum())
+        out[f"utilisation_{tech}"] = float(rows["hours_used"].sum()) / available if available > 0 else np.nan
+        if "band" in rows and (rows["band"] != "").any():
+            per_band = rows[rows["band"] != ""].groupby("band")["printers"].sum()
+            out[f"bands_{tech}"] = ", ".join(f"{b} {int(n)}" for b, n in per_band.items())
+    return out
 
 
 def run_sweep(case: Scenario | str | Path, table: str, column: str, factors: Sequence[float],

@@ -16,8 +16,10 @@ cost 1000 + 1000 + 3000 + 300 = 5300.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from footprint import solve_case
@@ -26,6 +28,8 @@ from footprint.case import load_case
 from footprint.derive import derive
 from footprint.errors import InputError
 from tinycase import tiny_case
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
 
 BUSY = 1000 + 500 + 600 * 5 + 600 * 0.5      # 4800
 RELAXED = 1000 + 2 * 500 + 600 * 5 + 600 * 0.5  # 5300
@@ -104,6 +108,9 @@ def test_a_relaxed_hub_also_serves_the_zone_without_a_promise_through_the_slower
     assert result.objective == pytest.approx(1000 + 1000 + 900 * 5 + 900 * 0.5, rel=1e-9)
     flows = result.tables["flows"].set_index("zone")
     assert flows.loc["Z2", "units"] == pytest.approx(300.0)
+    # flows.csv shows the level the units were made at: the relaxed one, 1.7 days.
+    assert flows["source"].tolist() == ["F@q<=0.20d", "F@q<=0.20d"]
+    assert flows["lead_time_days"].tolist() == pytest.approx([1.7, 1.7])
     assert result.tables["printers"][["printers", "band"]].values.tolist() == [[2, "relaxed"]]
     pyomo = solve_case(case, backend="pyomo")
     assert pyomo.objective == pytest.approx(result.objective, rel=1e-9)
@@ -150,3 +157,83 @@ def test_band_rows_are_checked_like_every_table():
     assert "utilisation_bands row 2, column max_utilisation" in text
     assert "utilisation_bands row 2, column queue_days" in text
     assert "utilisation_bands row 2, column technology" in text
+
+
+def test_the_stage_solves_a_network_with_bands():
+    """40 candidate print sites, six zones (half with a 2-day promise): the Lagrangian stage
+    (bands and levels dropped from its bound, kept in its exact solves) reaches the optimum."""
+    from footprint.bounding import solve_staged
+    from footprint.model import build_blocks
+    from footprint.solve import highs_options
+
+    sites = [dict(site=f"L{i:02d}", country="X", lat=0.0, lon=0.0, fixed_cost=900.0 + 37.0 * i) for i in range(40)]
+    zones = [dict(zone=f"Z{k}", country="X", lat=0.0, lon=0.0) for k in range(6)]
+    lanes = [dict(site=f"L{i:02d}", zone=f"Z{k}", mode="road", cost_per_unit=0.2 + 0.05 * ((i + k) % 7),
+                  transit_days=0.3 + 0.2 * ((i * k) % 3)) for i in range(40) for k in range(6)]
+    demand = [dict(zone=f"Z{k}", product="P", quantity=400.0 + 100 * k,
+                   lead_time_target_days=2.0 if k % 2 else None) for k in range(6)]
+    case = hub_case(zones=zones, demand=demand, lanes=lanes)
+    case["sites"] = pd.DataFrame(sites)
+    exact = solve_case(case, settings={"mip_gap": 0, "lagrangian_stage": False, "start_heuristic": False})
+    assert exact.status == "optimal"
+    loaded = load_case(case)
+    data = derive(loaded)
+    blocks = build_blocks(data)
+    options = highs_options({**loaded.settings, "mip_gap": 0, "time_limit_s": 60})
+    outcome = solve_staged(blocks, data, options, 0.0)
+    assert outcome.objective == pytest.approx(exact.objective, rel=1e-6)
+    assert outcome.best_bound <= exact.objective * (1 + 1e-9)
+    assert set(exact.tables["printers"]["band"]) <= {"relaxed", "busy"}
+
+
+def test_a_plan_with_bands_warm_starts_its_own_model_exactly():
+    """printers.csv's band and flows.csv's made-at levels map back onto the model: the earlier plan
+    is a feasible start (bands, band printers and the Down flows rebuilt) at its own cost."""
+    from footprint.api import warm_start_values
+    from footprint.bounding import is_feasible
+    from footprint.model import build_blocks
+
+    zones = [dict(zone="Z1", country="X", lat=0.0, lon=0.0), dict(zone="Z2", country="X", lat=0.0, lon=0.0)]
+    demand = [dict(zone="Z1", product="P", quantity=600.0, lead_time_target_days=2.0),
+              dict(zone="Z2", product="P", quantity=300.0)]
+    lanes = [dict(site="L", zone=z, mode="road", cost_per_unit=0.5, transit_days=0.5) for z in ("Z1", "Z2")]
+    case = hub_case(zones=zones, demand=demand, lanes=lanes)
+    plan = solve(case)
+    data = derive(load_case(case))
+    blocks = build_blocks(data)
+    values = warm_start_values(plan, data)
+    assert values["Down"].tolist() == [300.0]
+    assert values["Band"].sum() == 1 and values["BandPrinters"].sum() == 2
+    assert is_feasible(blocks, values)
+    assert float(blocks.objective_vector() @ blocks.stack(values)) == pytest.approx(plan.objective, rel=1e-12)
+
+
+def test_the_queue_command_prints_kingman_for_the_planners_job_data():
+    from typer.testing import CliRunner
+
+    from footprint.cli import app
+
+    runner = CliRunner()
+    done = runner.invoke(app, ["queue", "--technology", "SLS", "--utilisation", "0.5,0.8", "--job-hours", "10"])
+    assert done.exit_code == 0, done.output
+    # ρ = 0.5: 1 · 0.625 · 10 = 6.25 h = 0.26 days; ρ = 0.8: 4 · 0.625 · 10 = 25 h = 1.04 days
+    lines = [line for line in done.output.splitlines() if "SLS" in line]
+    assert [cell.strip() for cell in lines[0].strip("│ ").split("│")][-2:] == ["6.2", "0.26"]
+    assert [cell.strip() for cell in lines[1].strip("│ ").split("│")][-2:] == ["25.0", "1.04"]
+    # From a case: its own job data and its bands, the queue each band is given.
+    done = runner.invoke(app, ["queue", str(EXAMPLE), "--technology", "SLS", "--utilisation", "80%"])
+    assert done.exit_code == 0, done.output
+    assert "0.21" in done.output and "relaxed" in done.output and "Kingman" in done.output
+
+
+def test_the_queue_command_names_every_bad_option_at_once():
+    from typer.testing import CliRunner
+
+    from footprint.cli import app
+
+    done = CliRunner().invoke(app, ["queue", str(EXAMPLE), "--technology", "XX", "--utilisation", "1.2,abc"])
+    assert done.exit_code == 2
+    assert "--utilisation: 1.2 is not in (0, 1)" in done.output
+    assert "--utilisation: 'abc' is not a number" in done.output
+    assert "--technology: XX is not a technology of the case" in done.output
+    assert "Traceback" not in done.output

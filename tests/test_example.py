@@ -22,12 +22,18 @@ EXAMPLE = ROOT / "data" / "example"
 # Changed with issue 13 (SPEC section 8): the example gained a moulding machine at Nuremberg
 # (made to stock) and a warehouse candidate in Birmingham; it was 2,523,034.7357781534 as a
 # printing network, which test_without_stock_the_printing_network_keeps_its_optimum still pins.
-EXAMPLE_OBJECTIVE = 1_489_943.3654856174
+# Changed with issue 14 (SPEC section 9): the example gained SLS utilisation bands; the spare
+# part's 2.5-day promise makes Lyon run relaxed on two printers (+85,000 for the second). Without
+# the bands it is 1,489,943.3654856174, which test_without_bands_the_example_keeps_its_optimum pins.
+EXAMPLE_OBJECTIVE = 1_574_943.3654856174
+WITHOUT_BANDS = 1_489_943.3654856174
 PRINTING_OBJECTIVE = 2_523_034.7357781534
 # Model size after lane dominance pruning (one cheapest lane per site × zone × product × source),
 # with the valid inequalities (13) and (14). Issue 13 added the stock lanes, one transfer, the
-# moulding machine's make rows and 2 stocks × 9 tangents (it was 148, 24, 209, 738).
-EXAMPLE_SIZE = {"variables": 263, "integer_variables": 65, "constraints": 290, "nonzeros": 1095}
+# moulding machine's make rows and 2 stocks × 9 tangents (it was 148, 24, 209, 738). Issue 14 added
+# make rows per SLS band, Band and BandPrinters per (site, SLS, band), Down between the spare's
+# levels and their rows (it was 263, 65, 290, 1095).
+EXAMPLE_SIZE = {"variables": 365, "integer_variables": 89, "constraints": 416, "nonzeros": 1637}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,9 @@ def test_example_plan(result):
     sites = result.tables["sites"].set_index("site")
     assert sites.loc[sites["open"], "tier"].to_dict() == {"BHW": "micro", "LYS": "micro", "NUE": "micro"}
     printers = result.tables["printers"].set_index(["site", "technology"])["printers"].to_dict()
-    assert printers == {("LYS", "SLS"): 1, ("NUE", "IM"): 1}
+    assert printers == {("LYS", "SLS"): 2, ("NUE", "IM"): 1}
+    lyon = result.tables["printers"].set_index("site").loc["LYS"]
+    assert lyon["band"] == "relaxed" and lyon["utilisation"] == pytest.approx(4240 / 13000)
     spares = result.tables["production"].query("product == 'SPARE'")
     assert spares["site"].unique().tolist() == ["LYS"]
     assert spares["units"].sum() == pytest.approx(5300)
@@ -97,7 +105,21 @@ def test_without_stock_the_printing_network_keeps_its_optimum():
     tables = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in EXAMPLE.glob("*.csv")}
     tables["processes"] = tables["processes"][tables["processes"]["technology"] != "IM"]
     tables["sites"] = tables["sites"][tables["sites"]["site"] != "BHW"]
-    del tables["transfers"]
+    del tables["transfers"], tables["utilisation_bands"]  # as before issues 13 and 14
     printing = solve_case(tables, settings={"mip_gap": 0})
     assert printing.objective == pytest.approx(PRINTING_OBJECTIVE, rel=1e-9)
     assert printing.kpis["open_site_ids"] == ["LYS", "MAN", "NUE"]
+
+
+def test_without_bands_the_example_keeps_its_optimum():
+    """The example without utilisation_bands.csv is the case it was before issue 14, to the cent:
+    one SLS printer at Lyon, 65 % busy, no queue (SPEC section 9 leaves a case without the
+    table unchanged)."""
+    import pandas as pd
+
+    tables = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in EXAMPLE.glob("*.csv")}
+    del tables["utilisation_bands"]
+    plain = solve_case(tables, settings={"mip_gap": 0})
+    assert plain.objective == pytest.approx(WITHOUT_BANDS, rel=1e-9)
+    assert EXAMPLE_OBJECTIVE - WITHOUT_BANDS == pytest.approx(85_000.0, abs=1e-6)  # Lyon's second printer
+    assert plain.model_size == {"variables": 263, "integer_variables": 65, "constraints": 290, "nonzeros": 1095}

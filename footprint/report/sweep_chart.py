@@ -7,7 +7,10 @@ Three panels against the factor, one bar group per factor:
 2. open sites and printers;
 3. the share of units made centrally (existing plants, status ``open``) and
    locally (newly opened candidate sites), with the factor at which local
-   production first passes one half marked as the tipping point.
+   production first passes one half marked as the tipping point;
+4. the utilisation of each technology's printers (hours used over hours
+   available, all sites), labelled with the bands they run in where the case
+   has utilisation bands (SPEC section 9).
 
 Factors without a plan are marked "no plan". Drawn with matplotlib's
 object-oriented API on the Agg canvas, so no display and no global state.
@@ -44,6 +47,7 @@ def tipping_point(frame: pd.DataFrame) -> float | None:
 def plot_sweep(frame: pd.DataFrame, path: str | Path, title: str = "", currency: str = "") -> Path:
     """Draw ``frame`` (:func:`footprint.sweep.sweep_table`) into a PNG file at ``path``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     path = Path(path)
@@ -52,14 +56,15 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, title: str = "", currency:
     labels = [_label(f) for f in frame["factor"]]
     has_plan = frame["objective"].notna().to_numpy()
 
-    fig = Figure(figsize=(10, 10.5), layout="constrained")
+    fig = Figure(figsize=(10, 13), layout="constrained")
     FigureCanvasAgg(fig)
-    cost_ax, count_ax, share_ax = fig.subplots(3, 1, sharex=True, height_ratios=[2.2, 1, 1])
+    cost_ax, count_ax, share_ax, use_ax = fig.subplots(4, 1, sharex=True, height_ratios=[2.2, 1, 1, 1])
     fig.suptitle(title or "sweep", fontsize=13)
 
     # 1. cost by term, stacked (thousands of currency per year)
+    cmap = colormaps["tab20"]  # eleven cost terms: more distinct colours than the default cycle
     terms = [t for t in COST_TERMS if frame[f"cost_{t}"].fillna(0).abs().max() > 1e-6]
-    palette = dict(zip(COST_TERMS, [f"C{i}" for i in range(len(COST_TERMS))]))
+    palette = dict(zip(COST_TERMS, [cmap(i) for i in range(len(COST_TERMS))]))
     bottom = np.zeros(len(frame))
     for term in terms:
         values = frame[f"cost_{term}"].fillna(0).to_numpy() / 1000.0
@@ -105,7 +110,24 @@ def plot_sweep(frame: pd.DataFrame, path: str | Path, title: str = "", currency:
         share_ax.text(at - 0.45, 95, f"tipping point {_label(tip)}", color="firebrick", va="top", fontsize=9,
                       bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
 
-    share_ax.set_xticks(x, labels)
-    share_ax.set_xlabel("factor")
+    # 4. utilisation per technology, with the bands its printers run in
+    techs = [c[len("utilisation_"):] for c in frame.columns if c.startswith("utilisation_")]
+    for i, tech in enumerate(techs):
+        use = frame[f"utilisation_{tech}"].to_numpy(dtype=float) * 100
+        use_ax.plot(x, use, marker="o", color=f"C{i}", label=tech)
+        bands = frame.get(f"bands_{tech}")
+        if bands is not None:
+            for xi, ui, text in zip(x, use, bands):
+                if isinstance(text, str) and text and not np.isnan(ui):
+                    use_ax.annotate(text, (xi, ui), textcoords="offset points", xytext=(0, 6), ha="center",
+                                    fontsize=7, color=f"C{i}")
+    use_ax.set_ylim(0, 105)
+    use_ax.set_ylabel("printer utilisation (%)")
+    if techs:
+        use_ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="technology")
+    use_ax.grid(axis="y", alpha=0.3)
+
+    use_ax.set_xticks(x, labels)
+    use_ax.set_xlabel("factor")
     fig.savefig(path, dpi=110)
     return path
