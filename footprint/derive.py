@@ -484,13 +484,14 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     make = make.merge(band_t[["technology", "band", "queue_days"]], on="technology", how="left")
     make["band"] = make["band"].fillna("")
     make["queue_days"] = make["queue_days"].fillna(0.0)
-    labels = levels[["site", "product", "technology", "band", "source", "group"]]
+    labels = levels[["site", "product", "technology", "band", "source", "group", "rank"]]
     make = make.merge(labels, on=["site", "product", "technology", "band"], how="left")
     make["source"] = make["source"].fillna(stock.STOCK)
     make["group"] = make["group"].fillna("")
+    make["rank"] = make["rank"].fillna(0).astype(int)
     make["origin"] = make["site"].map(sites.set_index("site")["country"])
     make = make[["site", "tier", "product", "technology", "band", "queue_days", "hours_per_unit", "production_cost",
-                 "co2_kg_per_unit", "unit_cost", "setup_cost", "reach", "source", "group", "origin"]]
+                 "co2_kg_per_unit", "unit_cost", "setup_cost", "reach", "source", "group", "rank", "origin"]]
     make = make.sort_values(["site", "tier", "product", "technology", "band"]).reset_index(drop=True)
 
     tooling = make[make["setup_cost"] > 0].drop_duplicates(["site", "product", "technology"])

@@ -99,28 +99,41 @@ class GeneralRelaxation(Relaxation):
         self.n_products = max(len(products), 1)
         product = products.get_indexer(lanes["product"])
 
-        # Options: one per make row (site, tier, product, technology), sorted by (site, tier, product).
+        # Options: one per make row (site, tier, product, technology, band), sorted by (site, tier, product).
         st_pos = lookup(mk, ["site", "technology"], st)
         per_printer = np.maximum(st["usable_hours"].to_numpy(float)[st_pos], 1e-12)
         share = setup_share(data)
         o_site = lookup(mk, ["site"], sites)
         o_tier = np.array([tiers.index(t) for t in mk["tier"]], dtype=int)
         o_prod = products.get_indexer(mk["product"])
-        sp_code = (o_site.astype(np.int64) * self.n_tiers + o_tier) * self.n_products + o_prod
-        slots = mk["hours_per_unit"].to_numpy(float) / per_printer
+        # A band's option makes at its own cap (SPEC section 9): the relaxed band needs more printers.
+        in_band = per_printer.copy()
+        sb = data.site_bands
+        if sb is not None and len(sb):
+            pos = lookup(mk, ["site", "technology", "band"], sb)
+            in_band = np.where(pos >= 0, sb["usable_hours"].to_numpy(float)[np.maximum(pos, 0)], per_printer)
+        slots = mk["hours_per_unit"].to_numpy(float) / in_band
         base = (mk["unit_cost"].to_numpy(float) + share
-                + st["printer_cost"].to_numpy(float)[st_pos] * mk["hours_per_unit"].to_numpy(float) / per_printer)
+                + st["printer_cost"].to_numpy(float)[st_pos] * mk["hours_per_unit"].to_numpy(float) / in_band)
         supply = _transfer_supply(data, base)
+        o_group, o_rank = mk["group"].to_numpy(), mk["rank"].to_numpy(int)
         if len(supply):
             # A warehouse's stock as one more option per tier: no printers of its own.
             w_site = lookup(supply, ["to_site"], sites, ["site"])
             w_prod = products.get_indexer(supply["product"])
-            tier_of = np.tile(np.arange(self.n_tiers), len(supply))
-            code = ((np.repeat(w_site, self.n_tiers).astype(np.int64) * self.n_tiers + tier_of) * self.n_products
-                    + np.repeat(w_prod, self.n_tiers))
-            sp_code = np.r_[sp_code, code]
-            slots = np.r_[slots, np.zeros(len(code))]
+            o_site = np.r_[o_site, np.repeat(w_site, self.n_tiers)]
+            o_tier = np.r_[o_tier, np.tile(np.arange(self.n_tiers), len(supply))]
+            o_prod = np.r_[o_prod, np.repeat(w_prod, self.n_tiers)]
+            slots = np.r_[slots, np.zeros(len(supply) * self.n_tiers)]
             base = np.r_[base, np.repeat(supply["unit_cost"].to_numpy(float), self.n_tiers)]
+            o_group = np.r_[o_group, np.full(len(supply) * self.n_tiers, "", dtype=object)]
+            o_rank = np.r_[o_rank, np.zeros(len(supply) * self.n_tiers, dtype=int)]
+        # With utilisation bands an item may only take the options fast enough for its lanes: its
+        # "product" becomes (product, the options it may take), see _item_classes.
+        product, o_prod, keep = _item_classes(data, site, product, o_site, o_prod, o_group, o_rank)
+        self.n_products = max(self.n_products, int(product.max(initial=-1)) + 1, int(o_prod.max(initial=-1)) + 1)
+        o_site, o_tier, slots, base = o_site[keep], o_tier[keep], slots[keep], base[keep]
+        sp_code = (o_site.astype(np.int64) * self.n_tiers + o_tier) * self.n_products + o_prod
         order = np.argsort(sp_code, kind="stable")
         self.o_sp = sp_code[order]
         self.o_slots = slots[order]
@@ -284,6 +297,47 @@ class _SupplyCurves:
         return self.cum_q[end] - self.cum_q[begin], self.cum_qv[end] - self.cum_qv[begin]
 
 
+def _item_classes(data: ModelData, site, product, o_site, o_prod, o_group, o_rank):
+    """With utilisation bands (SPEC section 9), items and options re-keyed by *class*.
+
+    An item (site, zone, product) whose lanes are all made to order in one group g, at levels up
+    to r, can only be served by options of g at a level ≤ r (a band fast enough); any other item
+    (a lane from stock, or from several groups) by every option of its product. Each class of a
+    product is one "product" of the site problem: its options are those it may take (an option
+    is repeated into every class present at its site that may take it). Without bands every item
+    takes every option, as before. Returns the items' new product codes, the kept options' new
+    product codes, and which of the options (repeated) to keep as indices into them."""
+    sb = data.site_bands
+    if sb is None or sb.empty or not len(site):
+        return product, o_prod, np.arange(len(o_prod))
+    from footprint.stock import STOCK
+
+    sh = data.ship
+    lanes = pd.DataFrame({"skp": data.skp_ids, "stock": sh["source"].to_numpy() == STOCK,
+                          "group": sh["_group"].to_numpy(), "rank": sh["_rank"].to_numpy(int)})
+    made = lanes[~lanes["stock"]]
+    per_item = pd.DataFrame({"stock": lanes.groupby("skp")["stock"].any()})
+    per_item["groups"] = made.groupby("skp")["group"].nunique()
+    per_item["group"] = made.groupby("skp")["group"].first()
+    per_item["rank"] = made.groupby("skp")["rank"].max()
+    per_item = per_item.reindex(np.arange(len(site)))
+    any_option = per_item["stock"].fillna(True).to_numpy(bool) | (per_item["groups"].fillna(0).to_numpy() != 1)
+    item_group = np.where(any_option, "", per_item["group"].fillna("").to_numpy(object))
+    item_rank = np.where(any_option, -1, per_item["rank"].fillna(-1).to_numpy()).astype(int)
+    items = pd.DataFrame({"site": site, "product": product, "group": item_group, "rank": item_rank})
+    classes = items[["product", "group", "rank"]].drop_duplicates().reset_index(drop=True)
+    classes["code"] = np.arange(len(classes))
+    items = items.merge(classes, on=["product", "group", "rank"], how="left")
+    present = items[["site", "product", "group", "rank", "code"]].drop_duplicates()
+    options = pd.DataFrame({"at": np.arange(len(o_site)), "site": o_site, "product": o_prod,
+                            "o_group": o_group, "o_rank": o_rank})
+    joined = options.merge(present, on=["site", "product"])
+    fits = (joined["rank"].to_numpy() < 0) | ((joined["o_group"].to_numpy() == joined["group"].to_numpy())
+                                              & (joined["o_rank"].to_numpy() <= joined["rank"].to_numpy()))
+    joined = joined[fits]
+    return items["code"].to_numpy(np.int64), joined["code"].to_numpy(np.int64), joined["at"].to_numpy()
+
+
 def _transfer_supply(data: ModelData, make_cost: np.ndarray) -> pd.DataFrame:
     """Per (warehouse, product) fed by transfers, a lower bound on what a unit in its stock costs
     (currency/unit): the cheapest transfer into it plus the cheapest way its sender makes the
@@ -309,4 +363,5 @@ def relaxation_for(data: ModelData) -> Relaxation:
     (whole printers) and no site is fed by transfers, the general one (:class:`GeneralRelaxation`)
     otherwise."""
     moved = data.transfers is not None and len(data.transfers) > 0
-    return Relaxation(data) if one_technology(data) and not moved else GeneralRelaxation(data)
+    banded = data.site_bands is not None and len(data.site_bands) > 0
+    return Relaxation(data) if one_technology(data) and not (moved or banded) else GeneralRelaxation(data)

@@ -237,3 +237,54 @@ def test_the_queue_command_names_every_bad_option_at_once():
     assert "--utilisation: 'abc' is not a number" in done.output
     assert "--technology: XX is not a technology of the case" in done.output
     assert "Traceback" not in done.output
+
+
+def test_the_relaxation_makes_an_urgent_item_in_a_fast_enough_band():
+    """In the Lagrangian site problem the 2-day item's only lane is at the relaxed level, so it may
+    only be made relaxed: 5 + 500/(0.5 · 1,000) = 6 a unit, not busy's 5 + 500/900 = 5.56. At
+    λ = 20: 600 · (20 − 0.5 − 6) = 8,100 of profit, and L is worth 1000 − 8,100 = −7,100."""
+    from footprint.lagrange_general import GeneralRelaxation, relaxation_for
+
+    data = derive(load_case(hub_case(target=2.0)))
+    relax = relaxation_for(data)
+    assert isinstance(relax, GeneralRelaxation)
+    ev = relax.evaluate(np.full(len(relax.quantity), 20.0))
+    assert ev.value[0] == pytest.approx(-7_100.0, abs=1e-6)
+    # Without a promise both bands may serve it, and busy is the cheaper: 600 · (19.5 − 5.5556).
+    loose = relaxation_for(derive(load_case(hub_case(target=None))))
+    assert loose.evaluate(np.full(1, 20.0)).value[0] == pytest.approx(1000 - 600 * (19.5 - 5 - 500 / 900), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_relaxation_with_bands_never_bounds_above_the_optimum(seed):
+    """Random hub networks (8 sites, 5 zones, two technologies with bands, mixed promises): the
+    bound at random multipliers never exceeds the exact optimum."""
+    from footprint.lagrange_general import relaxation_for
+
+    rng = np.random.default_rng(seed)
+    sites = [dict(site=f"S{i}", country="X", lat=0.0, lon=0.0, fixed_cost=float(rng.uniform(500, 1500)),
+                  lead_time_days=float(rng.choice([0.0, 0.5]))) for i in range(8)]
+    zones = [dict(zone=f"Z{k}", country="X", lat=0.0, lon=0.0) for k in range(5)]
+    lanes = [dict(site=f"S{i}", zone=f"Z{k}", mode="road", cost_per_unit=float(rng.uniform(0.2, 2.0)),
+                  transit_days=float(rng.uniform(0.2, 1.5))) for i in range(8) for k in range(5)]
+    demand = [dict(zone=f"Z{k}", product=p, quantity=float(rng.integers(100, 700)),
+                   lead_time_target_days=float(rng.choice([2.0, 3.0, np.nan])))
+              for k in range(5) for p in ("P", "Q")]
+    case = hub_case(zones=zones, demand=demand, lanes=lanes, bands=BANDS + [
+        dict(technology="G", band="relaxed", max_utilisation=0.6, queue_days=0.1),
+        dict(technology="G", band="busy", max_utilisation=0.95, queue_days=1.0)])
+    case["sites"] = pd.DataFrame(sites)
+    case["technologies"] = pd.DataFrame([
+        dict(technology="F", printer_cost=500.0, hours_per_year=1000.0, dispatch_days=1.0),
+        dict(technology="G", printer_cost=900.0, hours_per_year=1000.0, dispatch_days=1.0)])
+    case["products"] = pd.DataFrame([dict(product="P", weight_kg=1.0), dict(product="Q", weight_kg=1.0)])
+    case["processes"] = pd.DataFrame([
+        dict(product="P", technology="F", hours_per_unit=1.0, variable_cost=5.0),
+        dict(product="P", technology="G", hours_per_unit=0.6, variable_cost=6.0),
+        dict(product="Q", technology="G", hours_per_unit=0.8, variable_cost=4.0)])
+    optimum = solve(case).objective
+    relax = relaxation_for(derive(load_case(case)))
+    start = relax.start_multipliers()
+    bounds = [relax.evaluate(start * f).bound for f in rng.uniform(0.5, 2.0, size=(200, len(start)))]
+    assert max(bounds) <= optimum * (1 + 1e-9)
+    assert max(bounds) >= 0.5 * optimum
