@@ -47,9 +47,12 @@ cost includes the stock's per-unit holding cost); the safety stock's square
 root is dropped (a cost left out lowers the bound). A warehouse fed by
 transfers gets one more option per product and tier, with no printers: its
 stock bought at a lower bound of the landed cost (:func:`_transfer_supply`),
-the sender's fixed costs and capacity left out. A utilisation band (SPEC §9)
-would be one more option per technology with its own printers per unit r_o
-(a band's cap scales ū).
+the sender's fixed costs and capacity left out.
+
+Utilisation bands (SPEC §9): each band of a technology is an option with its
+own printers per unit r_o = h/(ū_b·H), and an item may only take the options
+fast enough for its lanes (:func:`_item_classes`): the urgent item pays for
+the relaxed band's extra printers. The one-band-per-technology row is dropped.
 """
 
 from __future__ import annotations
