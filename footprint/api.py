@@ -141,13 +141,15 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
                                progress=progress)
     timings.update(outcome.timings)
     timings["solve"] = outcome.timings["handoff"] + outcome.timings["solver"]
-    result = Result(status=outcome.status, objective=outcome.objective, best_bound=outcome.best_bound,
+    status = status_within_gap(outcome.status, outcome.mip_gap, float(case.settings["mip_gap"]))
+    result = Result(status=status, objective=outcome.objective, best_bound=outcome.best_bound,
                     mip_gap=outcome.mip_gap, model_size=outcome.model_size, messages=notes, **base)
     if outcome.has_plan:
         result.tables, result.costs = extract_plan(outcome.values, data)
         result.kpis = kpis(result.tables, data)
         result.values = outcome.values
         result.messages.extend(serves_nothing(result))
+        result.messages.extend(promises_without_price(result, case))
         drift = abs(sum(result.costs.values()) - outcome.objective)
         if drift > 1e-6 * max(1.0, abs(outcome.objective)):
             result.messages.append(f"warning: cost terms sum to {sum(result.costs.values()):.6f}, "
@@ -159,6 +161,37 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     else:
         result.messages.append(f"the solver stopped with status {outcome.status} and no plan")
     return result
+
+
+def status_within_gap(status: str, gap: float | None, goal: float) -> str:
+    """'optimal' only when the proven gap is within ``goal`` (the setting mip_gap; a solver's own
+    gap rule may differ slightly): otherwise the plan is reported as 'time_limit'."""
+    if status == "optimal" and gap is not None and gap > goal * (1 + 1e-6) + 1e-9:
+        return "time_limit"
+    return status
+
+
+def promises_without_price(result: Result, case: Case) -> list[str]:
+    """A warning when the soft lead-time policy lets promises go at no price, or at a price so low
+    that the plan breaks them for almost nothing: the planner who switched to soft most likely
+    meant the promises to count."""
+    st = case.settings
+    targets = case.table("demand")["lead_time_target_days"].notna()
+    if st["lead_time_policy"] != "soft" or not targets.any():
+        return []
+    price = float(st["lateness_penalty"])
+    flows = result.tables.get("flows")
+    late = flows.loc[~flows["on_time"].astype(bool), "units"].sum() if flows is not None else 0.0
+    if price <= 0:
+        return [f"warning: lead_time_policy is soft and lateness_penalty is 0, so every delivery promise "
+                f"is ignored ({late:,.0f} units late in this plan); set lateness_penalty (currency per unit "
+                "per day late) or use lead_time_policy = hard"]
+    lateness = result.costs.get("lateness", 0.0)
+    if late > 0 and lateness < 0.01 * abs(result.objective):
+        return [f"warning: {late:,.0f} units are late at a lateness_penalty of {price:g} per unit-day, which "
+                f"costs {lateness:,.0f} in all ({lateness / abs(result.objective):.2%} of the plan): if the "
+                "promises matter, raise lateness_penalty or use lead_time_policy = hard"]
+    return []
 
 
 def serves_nothing(result: Result) -> list[str]:

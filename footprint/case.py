@@ -116,15 +116,33 @@ def _check_coordinates(problems: Problems, tables: dict, sources: dict) -> None:
                              f"with distance_km (e.g. site {s} to zone {k} by {m})")
 
 
-def _check_lanes_without_modes(problems: Problems, tables: dict, sources: dict) -> None:
-    """Without a modes table, each listed lane must carry its own cost and transit time."""
+def _check_lanes_without_modes(problems: Problems, tables: dict, sources: dict, settings: dict) -> None:
+    """Without a modes table, each listed lane must carry its own cost, and its transit time
+    where something needs it: a lead-time target on the demand of its zone, or a service level
+    (classic plant-location data has costs and no times)."""
     lanes = tables.get("lanes")
     if "modes" in tables or lanes is None:
         return
-    for col in ("cost_per_unit", "transit_days"):
-        for _, row in lanes[lanes[col].isna() & lanes["allowed"]].head(20).iterrows():
-            problems.add(f"{sources['lanes']} row {row[ROW]}, column {col}",
-                         "missing value: without a modes table every lane needs cost_per_unit and transit_days")
+    live = lanes[lanes["allowed"]]
+    for _, row in live[live["cost_per_unit"].isna()].iterrows():
+        problems.add(f"{sources['lanes']} row {row[ROW]}, column cost_per_unit",
+                     "missing value: without a modes table every lane needs its cost_per_unit")
+    untimed = live[live["transit_days"].isna()]
+    if untimed.empty:
+        return
+    demand = tables.get("demand")
+    targeted = demand[demand["lead_time_target_days"].notna()] if demand is not None else None
+    first_target = {} if targeted is None else targeted.groupby("zone")[ROW].first().to_dict()
+    level = settings.get("min_service_level")
+    for _, row in untimed.iterrows():
+        if row["zone"] in first_target:
+            why = (f"zone {row['zone']} has a lead-time target ({sources.get('demand', 'demand')} row "
+                   f"{first_target[row['zone']]}), which needs the lane's transit days")
+        elif level is not None:
+            why = f"min_service_level = {level:g} counts on-time units, which needs every lane's transit days"
+        else:
+            continue
+        problems.add(f"{sources['lanes']} row {row[ROW]}, column transit_days", f"missing value: {why}")
 
 
 def _check_duty_ties(problems: Problems, tables: dict, sources: dict) -> None:
@@ -135,6 +153,8 @@ def _check_duty_ties(problems: Problems, tables: dict, sources: dict) -> None:
                            sorted(set(tables["products"]["duty_class"])),
                            sorted(set(tables["sites"]["country"])), sorted(set(tables["zones"]["country"])))
     by_row = duties.set_index(ROW)
+    if len(ties) > 20:
+        problems.add_more(sources["duties"], len(ties) - 20, "ambiguous duty matches")
     for cls, origin, dest, rows in ties[:20]:
         a, b = by_row.loc[rows[0]], by_row.loc[rows[1]]
         column = next((c for c in ("duty_class", "origin", "destination") if a[c] != b[c]), "origin")
@@ -201,6 +221,17 @@ def _check_stock(problems: Problems, tables: dict, sources: dict) -> None:
                          "a country belongs to one customs territory")
 
 
+def _in_force(case_settings: dict, overrides: Mapping[str, object] | None) -> dict:
+    """The case's settings with the overrides that parse (the others are reported later)."""
+    values = dict(case_settings)
+    for key, value in (overrides or {}).items():
+        try:
+            values[key] = settings_mod.parse_setting(key, value)
+        except ValueError:
+            pass
+    return values
+
+
 def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping[str, object] | None = None,
               name: str | None = None, settings_origin: str = "settings") -> Case:
     """Read and validate a case.
@@ -229,8 +260,6 @@ def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping
     # run reports as many problems as can be found reliably.
     if not bad & {"sites", "zones", "modes", "lanes"}:
         _check_coordinates(problems, typed, sources)
-    if not bad & {"lanes", "modes"}:
-        _check_lanes_without_modes(problems, typed, sources)
     if not bad & {"duties", "country_groups", "sites", "zones", "products"}:
         _check_duty_ties(problems, typed, sources)
     if not bad & {"sites", "technologies", "site_technologies", "transfers", "country_groups"}:
@@ -239,6 +268,9 @@ def load_case(source: str | Path | Mapping[str, pd.DataFrame], settings: Mapping
         from footprint.bands import check_bands  # bands imports Case from here
 
         check_bands(problems, typed, sources)
+    if not bad & {"lanes", "modes", "demand"}:
+        # What the lanes must carry depends on the settings in force (a --set service level too).
+        _check_lanes_without_modes(problems, typed, sources, _in_force(case_settings, settings))
     problems.raise_if_any()
     case = Case(name or case_name, typed, case_settings, sources, _hash_tables(raw))
     case = case.with_settings(settings, origin=settings_origin)

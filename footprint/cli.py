@@ -27,7 +27,7 @@ EXIT_PLAN, EXIT_NO_PLAN, EXIT_INVALID = 0, 1, 2
 def _fail_invalid(error: InputError) -> None:
     for line in error.problems:
         err_console.print(line, markup=False)
-    err_console.print(f"invalid input: {len(error.problems)} problem(s) found", markup=False)
+    err_console.print(error.summary(), markup=False)
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -49,12 +49,20 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def gap_words(gap: float | None) -> str:
+    """The proven gap in words: 'proven optimal', or 'proven within 4.63 % of the optimum'."""
+    if gap is None:
+        return "no proven bound"
+    if gap <= 5e-7:
+        return "proven optimal"
+    return f"proven within {gap * 100:.2f} % of the optimum"
+
+
 def print_summary(result) -> None:
     """A short, readable plan summary for the terminal."""
     cur = result.settings.get("currency", "")
-    gap = "" if result.mip_gap is None else f", gap {result.mip_gap:.4%}"
     out_console.print(f"[bold]{result.case_name}[/]: {result.status}, total cost "
-                      f"{_money(result.objective)} {cur}/year{gap}")
+                      f"{_money(result.objective)} {cur}/year, {gap_words(result.mip_gap)}")
     sites = result.tables["sites"]
     opened = sites[sites["open"]]
     table = Table(title="Open sites", show_lines=False)
@@ -112,7 +120,7 @@ def solve(
     out: Optional[Path] = typer.Option(None, "--out", help="results folder (default results/<case name>)"),
     set_: List[str] = typer.Option([], "--set", help="override a setting, KEY=VALUE (repeatable)"),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit, seconds"),
-    gap: Optional[float] = typer.Option(None, "--gap", help="relative MIP gap to stop at"),
+    gap: Optional[str] = typer.Option(None, "--gap", help="gap to stop at: a share (0.01) or a percentage (1%)"),
     quiet: bool = typer.Option(False, "--quiet", help="print only the status line"),
 ) -> None:
     """Validate, solve and write the plan (summary.json and result tables)."""
@@ -120,11 +128,7 @@ def solve(
     from footprint.report.folder import check_output_folder, write_results
 
     try:
-        overrides = _parse_sets(set_)
-        if time_limit is not None:
-            overrides["time_limit_s"] = time_limit
-        if gap is not None:
-            overrides["mip_gap"] = gap
+        overrides = _run_overrides(set_, time_limit, gap)
         from footprint.case import load_case
         loaded = load_case(case, settings=overrides, settings_origin="--set")
         target = out if out is not None else Path("results") / loaded.name
@@ -144,6 +148,9 @@ def solve(
         _fail_invalid(error)
     if quiet:
         out_console.print(f"{result.case_name}: {result.status}, objective {result.objective:.6f}")
+        for line in result.messages:
+            if line.startswith("warning"):
+                err_console.print(line, markup=False)
     else:
         print_summary(result)
     out_console.print(f"results written to {target}")
@@ -181,12 +188,18 @@ def import_orlib_cmd(
     out_console.print(f"wrote case {folder}", markup=False)
 
 
-def _run_overrides(set_: list[str], time_limit: float | None, gap: float | None) -> dict:
+def _run_overrides(set_: list[str], time_limit: float | None, gap: str | None) -> dict:
+    """--set pairs, then --time-limit and --gap (checked here so that a message names --gap)."""
+    from footprint.settings import parse_setting
+
     overrides: dict = _parse_sets(set_)
     if time_limit is not None:
         overrides["time_limit_s"] = time_limit
     if gap is not None:
-        overrides["mip_gap"] = gap
+        try:
+            overrides["mip_gap"] = parse_setting("mip_gap", gap)
+        except ValueError as exc:
+            raise InputError([f"--gap: {exc}"]) from None
     return overrides
 
 
@@ -214,7 +227,7 @@ def _finish_batch(outcome, what: str) -> None:
     for line in problems:
         err_console.print(line, markup=False)
     if problems:
-        err_console.print(f"invalid input: {len(problems)} problem(s) found", markup=False)
+        err_console.print(InputError(problems).summary(), markup=False)
     if outcome.out is not None:
         out_console.print(f"results written to {outcome.out}", markup=False)
     raise typer.Exit(outcome.exit_status)
@@ -228,7 +241,7 @@ def batch(
     out: Path = typer.Option(Path("results/batch"), "--out", help="results folder"),
     set_: List[str] = typer.Option([], "--set", help="override a setting in every scenario, KEY=VALUE (repeatable)"),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit per scenario, seconds"),
-    gap: Optional[float] = typer.Option(None, "--gap", help="relative MIP gap to stop at"),
+    gap: Optional[str] = typer.Option(None, "--gap", help="gap to stop at: a share (0.01) or a percentage (1%)"),
     warm_start: bool = typer.Option(False, "--warm-start",
                                     help="solve the first scenario first and start the others from its plan"),
 ) -> None:
@@ -259,7 +272,7 @@ def sweep(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786"),
     set_: List[str] = typer.Option([], "--set", help="override a setting, KEY=VALUE (repeatable)"),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit per factor, seconds"),
-    gap: Optional[float] = typer.Option(None, "--gap", help="relative MIP gap to stop at"),
+    gap: Optional[str] = typer.Option(None, "--gap", help="gap to stop at: a share (0.01) or a percentage (1%)"),
 ) -> None:
     """Multiply one input column by each factor in turn; write sweep.csv, sweep.png and the comparison."""
     from footprint.batch import as_scenario

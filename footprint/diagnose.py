@@ -97,32 +97,108 @@ def setting_conflicts(data: ModelData) -> list[str]:
 
 
 def elastic_diagnosis(case: Case) -> list[str]:
-    """Solve a copy where all demand may go unmet and only unmet units cost; name what stays unmet."""
-    from footprint.model import build_blocks
-    from footprint.model.blocks import CostTerm
-    from footprint.strategy import solve_blocks
+    """Why the solver proved the case infeasible, in the planner's words and numbers.
 
-    demand = case.tables["demand"].copy()
-    # Any penalty makes every demand elastic; the objective below counts unmet units only. A huge
-    # one keeps derive from dropping lanes dearer than the penalty (dearer_than_unmet).
-    demand["unmet_penalty"] = 1e12
-    elastic = type(case)(case.name, {**case.tables, "demand": demand}, dict(case.settings), case.sources)
-    data = derive(elastic)
-    blocks = build_blocks(data)
-    blocks.costs = [CostTerm("unmet", [("Unmet", np.ones(len(data.unmet_rows)))])]
-    outcome = solve_blocks(blocks, elastic.settings)
+    An elastic copy (every demand may go unmet; the objective counts unmet units only) finds
+    what cannot be served within the limits; then the limit that causes it is named with how
+    far it falls short: the printer-hours the sites may hold against the hours the demand needs,
+    ``max_open_sites`` (the copy re-solved without it serves everything), or the service level
+    (the most units the limits let arrive on time). Otherwise the unserved demand is listed."""
+    elastic = _elastic(case)
+    outcome, data = _least_unmet(elastic)
     if not outcome.has_plan:
-        return ["no plan exists even if demand may go unmet: a site with status open, a site count limit, "
-                "minimum utilisation or the service level cannot be met"]
-    unmet_values = outcome.values["Unmet"]
+        lines = _service_level_short(elastic) if case.settings.get("min_service_level") is not None else []
+        return lines or ["no plan exists even if demand may go unmet: a site with status open, a site count "
+                         "limit, minimum utilisation or the service level cannot be met"]
     unmet = [(data.demand["zone"].iat[d], data.demand["product"].iat[d], float(u))
-             for d, u in zip(data.unmet_rows, unmet_values) if u > 1e-6]
+             for d, u in zip(data.unmet_rows, outcome.values["Unmet"]) if u > 1e-6]
     if not unmet:
         return ["the solver proved infeasibility, but every demand can be served when shortfalls are allowed; "
                 "check the service level and site count settings"]
     total = sum(u for _, _, u in unmet)
-    lines = [f"at least {total:g} units of demand cannot be served within the limits "
-             "(printer limits of sites, tiers and site_technologies, site count limits, max utilisation):"]
+    lines = _hours_short(data, case) + _site_limit_short(elastic, data, unmet)
+    lines.append(f"at least {total:,.0f} units of demand cannot be served within the limits:")
     for zone, product, units in sorted(unmet, key=lambda x: -x[2])[:MAX_LINES]:
-        lines.append(f"  zone {zone}, product {product}: {units:g} units")
+        lines.append(f"  zone {zone}, product {product}: {units:,.0f} units")
+    if len(unmet) > MAX_LINES:
+        lines.append(f"  … and {len(unmet) - MAX_LINES} more zone × product pairs")
     return lines
+
+
+def _elastic(case: Case) -> Case:
+    """A copy whose every demand may go unmet (a huge penalty keeps derive from dropping lanes
+    dearer than it, see dearer_than_unmet)."""
+    demand = case.tables["demand"].copy()
+    demand["unmet_penalty"] = 1e12
+    return type(case)(case.name, {**case.tables, "demand": demand}, dict(case.settings), case.sources)
+
+
+def _least_unmet(elastic: Case, weights=None):
+    """Solve the elastic copy for the fewest unmet units; returns (outcome, data)."""
+    from footprint.model import build_blocks
+    from footprint.model.blocks import CostTerm
+    from footprint.strategy import solve_blocks
+
+    data = derive(elastic)
+    blocks = build_blocks(data)
+    blocks.costs = [CostTerm("unmet", [("Unmet", np.ones(len(data.unmet_rows)))])]
+    return solve_blocks(blocks, elastic.settings), data
+
+
+def _hours_short(data: ModelData, case: Case) -> list[str]:
+    """The printer-hours every site may hold at its largest tier, against the hours the demand
+    that must be served (``case``'s, before the elastic copy) needs at the least, each unit on
+    its fastest process."""
+    from footprint.model.capacity import open_hours
+
+    original = case.tables["demand"]
+    must = original[original["unmet_penalty"].isna()] if case.settings.get("unmet_penalty") is None else original[:0]
+    fewest = data.make.groupby("product")["hours_per_unit"].min()
+    need = float((must["quantity"] * must["product"].map(fewest)).fillna(0.0).sum())
+    held = pd.Series(open_hours(data)).groupby(data.open_index["site"].to_numpy()).max().sum()
+    if need <= held * (1 + 1e-9):
+        return []
+    return [f"the sites allowed to open can print {held:,.0f} h a year (their printer limits in sites, tiers "
+            f"and site_technologies, at each technology's max_utilisation); the demand needs {need:,.0f} h "
+            f"at the least: {need - held:,.0f} h short"]
+
+
+def _site_limit_short(elastic: Case, data: ModelData, unmet) -> list[str]:
+    """``max_open_sites`` named when lifting it serves what it leaves unserved."""
+    limit = elastic.settings.get("max_open_sites")
+    if limit is None:
+        return []
+    lifted, _ = _least_unmet(elastic.with_settings({"max_open_sites": None}))
+    if not lifted.has_plan or float(np.sum(lifted.values["Unmet"])) > 1e-6:
+        return []
+    zones = sorted({zone for zone, _, _ in unmet})
+    dem = data.demand.set_index(["zone", "product"])
+    targets = sorted({float(dem.loc[(z, p), "lead_time_target_days"]) for z, p, _ in unmet
+                      if not np.isnan(dem.loc[(z, p), "lead_time_target_days"])})
+    within = f" within {', '.join(f'{t:g}' for t in targets)} days" if targets else ""
+    shown = ", ".join(zones[:MAX_LINES]) + (f" and {len(zones) - MAX_LINES} more" if len(zones) > MAX_LINES else "")
+    return [f"max_open_sites = {limit} leaves zones {shown} without a site that can serve them{within}; "
+            "without the limit every zone can be served"]
+
+
+def _service_level_short(elastic: Case) -> list[str]:
+    """``min_service_level`` against the most units the limits let arrive on time."""
+    from footprint.model import build_blocks
+    from footprint.model.blocks import CostTerm
+    from footprint.strategy import solve_blocks
+
+    alpha = float(elastic.settings["min_service_level"])
+    free = elastic.with_settings({"min_service_level": None})
+    data = derive(free)
+    blocks = build_blocks(data)
+    on_time = data.ship["on_time"].to_numpy(bool).astype(float)
+    blocks.costs = [CostTerm("unmet", [("Ship", -on_time)])]
+    outcome = solve_blocks(blocks, free.settings)
+    if not outcome.has_plan:
+        return []
+    best = float(on_time @ outcome.values["Ship"])
+    total = float(data.demand["quantity"].sum())
+    if best >= alpha * total - 1e-6:
+        return []
+    return [f"min_service_level = {alpha:g} needs {alpha * total:,.0f} of {total:,.0f} units on time; the "
+            f"limits let at most {best:,.0f} arrive on time ({best / total:.1%})"]

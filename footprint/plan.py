@@ -266,6 +266,14 @@ def kpis(tables: dict[str, pd.DataFrame], data: ModelData) -> dict:
         "units_served": served,
         "units_unmet": float(tables["unmet"]["units"].sum()),
         "on_time_share": on_time / total if total > 0 else 1.0,
-        "mean_lead_time_days": float((flows["units"] * flows["lead_time_days"]).sum() / served) if served > 0 else None,
+        "mean_lead_time_days": _mean_lead_time(flows),
         "co2_tonnes": co2 / 1000.0,
     }
+
+
+def _mean_lead_time(flows: pd.DataFrame) -> float | None:
+    """Units-weighted mean lead time of the flows whose lanes have one (days); None when none do
+    (lanes listed without transit days, where no promise needs them)."""
+    known = flows[flows["lead_time_days"].notna()]
+    units = float(known["units"].sum())
+    return float((known["units"] * known["lead_time_days"]).sum() / units) if units > 0 else None

@@ -88,6 +88,8 @@ class Scenario:
     settings: list[tuple[str, dict]] = field(default_factory=list)
     description: str = ""
     path: Path | None = None
+    #: problems found in the file itself (changes that could not be read), reported with the rest
+    problems: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -368,21 +370,44 @@ def load_scenario_case(source: Scenario | str | Path, settings: Mapping[str, obj
     _, base = tables.read_tables()
     container = tables.container
     raw = dict(base)
-    problems = []
+    # Every problem at once: the file's own, a change that cannot apply, the changed case's own
+    # problems and the settings' are all collected before anything is raised.
+    problems = list(scenario.problems)
     for change in scenario.changes:
         error = _apply(raw, change, _Added())
         if error:
             problems.append(f"{change.label}: {error}")
-    if problems:
-        raise InputError(problems)
     read_seconds = time.perf_counter() - start
+    layers = [*scenario.settings, (settings_origin, settings or {})]
+    case = None
     try:
         case = load_case(TablesRead(scenario.name, raw, container))
     except InputError as error:
         base_problems = _problems_of(dict(base), scenario.name, container)
         if base_problems:
-            raise InputError([f"{scenario.label}, base case {container}: {line}" for line in base_problems]) from None
-        raise InputError(_attribute(scenario, base, error.problems, container)) from None
-    case = _settings_layers(case, [*scenario.settings, (settings_origin, settings or {})])
+            problems += [f"{scenario.label}, base case {container}: {line}" for line in base_problems]
+        else:
+            problems += _attribute(scenario, base, error.problems, container)
+    if case is None:
+        problems += _setting_problems(layers)
+    else:
+        try:
+            case = _settings_layers(case, layers)
+        except InputError as error:
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
     case.timings = {**case.timings, "load": case.timings.get("load", 0.0) + read_seconds}
     return case
+
+
+def _setting_problems(layers: list[tuple[str, Mapping]]) -> list[str]:
+    """Each layer's setting values that do not parse (the case itself being invalid)."""
+    problems = Problems()
+    for origin, values in layers:
+        for key, value in (values or {}).items():
+            try:
+                settings_mod.parse_setting(key, value)
+            except ValueError as exc:
+                problems.add(f"{origin} {key}", str(exc))
+    return problems.lines

@@ -20,13 +20,15 @@ class Setting:
     meaning: str
     range: Range | None = None
     choices: tuple[str, ...] = ()
+    #: a share (0.05 = 5 %): "5%" is read as 0.05, and 5 is refused rather than read as 500 %
+    share: bool = False
 
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("currency", "str", "EUR", "currency label for reports"),
     Setting("lead_time_policy", "enum", "hard", "hard: lanes that miss a target are not created; soft: allowed at lateness_penalty per unit per day late", choices=("hard", "soft")),
     Setting("lateness_penalty", "float", 0.0, "cost per unit per day late (soft policy)", NONNEG),
-    Setting("min_service_level", "float", None, "share of demand units delivered on time (0–1); empty = none", SHARE),
+    Setting("min_service_level", "float", None, "share of demand units delivered on time (0–1, or a percentage such as 95%); empty = none", SHARE, share=True),
     Setting("unmet_penalty", "float", None, "default cost per unit of unmet demand; empty = demand must be met", NONNEG),
     Setting("max_open_sites", "int", None, "most sites open (empty = no limit)", NONNEG),
     Setting("min_open_sites", "int", None, "fewest sites open (empty = no limit)", NONNEG),
@@ -38,13 +40,14 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "large one-technology-per-site models get Lagrangian bounds and site fixing first "
             "(see footprint.lagrange)"),
     Setting("carbon_price", "float", 0.0, "cost per tonne of CO2", NONNEG),
-    Setting("holding_rate", "float", 0.25, "share of a unit's value per year that holding it in stock costs", NONNEG),
-    Setting("stock_service_level", "float", 0.95, "cycle service level of safety stock (0-1, exclusive)",
-            Range(0.0, 1.0, low_open=True, high_open=True)),
+    Setting("holding_rate", "float", 0.25, "share of a unit's value per year that holding it in stock costs (0.25 or 25%)", NONNEG, share=True),
+    Setting("stock_service_level", "float", 0.95, "cycle service level of safety stock (0-1, exclusive, or a percentage such as 95%)",
+            Range(0.0, 1.0, low_open=True, high_open=True), share=True),
     Setting("review_days", "float", 7.0, "days between replenishments of a stock", POSITIVE),
     Setting("demand_variability", "float", 1.0, "variance-to-mean ratio of demand where a product gives none", NONNEG),
     Setting("time_limit_s", "float", 300.0, "solver time limit in seconds", POSITIVE),
-    Setting("mip_gap", "float", 1e-4, "relative gap at which the solver stops", NONNEG),
+    Setting("mip_gap", "float", 1e-4, "relative gap at which the solver stops: a share below 1 (0.01) or a percentage (1%)",
+            Range(0.0, 1.0, high_open=True), share=True),
     Setting("threads", "int", 0, "solver threads; 0 = solver default", NONNEG),
     Setting("seed", "int", 0, "solver random seed, for repeatable runs", NONNEG),
 )}
@@ -80,10 +83,15 @@ def parse_setting(key: str, value: object) -> object:
     if spec.kind in ("float", "int"):
         if isinstance(value, bool):
             raise ValueError(f"'{value}' is not a number")
+        text = str(value).strip()
+        percent = spec.share and text.endswith("%")
         try:
-            number = float(value)
+            number = float(text[:-1].strip() if percent else value)
         except (TypeError, ValueError):
-            raise ValueError(f"'{value}' is not a number") from None
+            raise ValueError(f"'{value}' is not a number"
+                             + (" (a share: write 0.05 or 5%)" if spec.share else "")) from None
+        if percent:
+            number /= 100.0
         if not math.isfinite(number):
             raise ValueError(f"'{value}' is not a finite number")
         if spec.kind == "int":
@@ -91,6 +99,10 @@ def parse_setting(key: str, value: object) -> object:
                 raise ValueError(f"'{value}' is not a whole number")
             number = int(number)
         if spec.range is not None and not spec.range.contains(number):
+            if spec.share and not percent and number >= 1 and spec.range.high <= 1:
+                raise ValueError(f"{value} is out of range: must be {spec.range.text()} ({key} is a share, so "
+                                 f"{value} would be {number:.0%}); for {number:g} % write {number:g}% or "
+                                 f"{number / 100:g}")
             raise ValueError(f"{value} is out of range: must be {spec.range.text()}")
         return number
     text = str(value).strip()

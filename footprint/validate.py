@@ -8,6 +8,8 @@ column so that cases with hundreds of thousands of rows validate quickly.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -27,7 +29,21 @@ def _report_cells(problems: Problems, raw: RawTable, column: str, positions, mes
     for pos in positions[:MAX_LISTED]:
         problems.add(raw.where(pos, column), message(pos))
     if len(positions) > MAX_LISTED:
-        problems.add(raw.where(None, column), f"{len(positions) - MAX_LISTED} more rows with the same problem")
+        problems.add_more(raw.where(None, column), len(positions) - MAX_LISTED, "rows with the same problem")
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _comma_hint(text: str) -> str:
+    """Why a number with a comma is refused, and what to write instead."""
+    text = text.strip()
+    if _THOUSANDS.match(text):
+        return f" (a comma is ambiguous here: write {text.replace(',', '')} without thousands separators)"
+    if _DECIMAL_COMMA.match(text):
+        return f" (it has a decimal comma: write {text.replace(',', '.')})"
+    return ""
 
 
 def _parse_column(problems: Problems, raw: RawTable, spec: Column, text: pd.Series) -> pd.Series:
@@ -42,7 +58,7 @@ def _parse_column(problems: Problems, raw: RawTable, spec: Column, text: pd.Seri
         numbers[nan_word] = np.inf
         not_number = ~empty & np.isnan(numbers)
         _report_cells(problems, raw, spec.name, np.flatnonzero(not_number),
-                      lambda p: f"'{text.iloc[p]}' is not a number")
+                      lambda p: f"'{text.iloc[p]}' is not a number{_comma_hint(text.iloc[p])}")
         ok = ~empty & ~not_number
         infinite = ok & ~np.isfinite(numbers)
         _report_cells(problems, raw, spec.name, np.flatnonzero(infinite),
@@ -124,19 +140,16 @@ def check_keys(problems: Problems, raw: RawTable, table: Table, frame: pd.DataFr
     if not dup.any():
         return
     first_row = frame[dup].groupby(key, sort=False)[ROW].transform("min")
-    shown = 0
-    for idx in np.flatnonzero(dup.to_numpy()):
+    repeats = [idx for idx in np.flatnonzero(dup.to_numpy())
+               if frame.iloc[idx][ROW] != first_row.loc[frame.index[idx]]]
+    for idx in repeats[:MAX_LISTED]:
         row = frame.iloc[idx]
-        if row[ROW] == first_row.loc[frame.index[idx]]:
-            continue
         label = ", ".join(f"{k}={row[k]}" for k in key)
         what = "id" if len(key) == 1 else "combination"
         problems.add(raw.where_row(int(row[ROW]), key[-1]),
                      f"duplicate {what} ({label}), first at row {int(first_row.loc[frame.index[idx]])}")
-        shown += 1
-        if shown >= MAX_LISTED:
-            problems.add(raw.source, "more duplicate rows not listed")
-            break
+    if len(repeats) > MAX_LISTED:
+        problems.add_more(raw.source, len(repeats) - MAX_LISTED, "duplicate rows")
 
 
 def check_references(problems: Problems, raw: RawTable, table: Table, frame: pd.DataFrame,
@@ -180,18 +193,22 @@ def validate_tables(raw_tables: dict[str, RawTable], container: str, problems: P
     workbook for messages about missing tables. An optional table with a
     header and no rows counts as absent (a template's empty sheet).
     """
+    unreadable = {n for n, r in raw_tables.items() if r.problem is not None}
     for name, raw in raw_tables.items():
-        if name not in TABLES:
+        if raw.problem is not None:
+            problems.lines.extend(raw.problem.splitlines())
+        elif name not in TABLES:
             problems.add(raw.source, f"unknown table '{name}' (known tables: {', '.join(TABLES)})")
-    present = {n for n, r in raw_tables.items() if n in TABLES and (TABLES[n].required or len(r.frame))}
+    present = {n for n, r in raw_tables.items()
+               if n in TABLES and n not in unreadable and (TABLES[n].required or len(r.frame))}
     for name in REQUIRED_TABLES:
         if name not in raw_tables:
             problems.add(container, f"missing required table '{name}'")
-    if "modes" not in present and "lanes" not in present:
+    if "modes" not in present | unreadable and "lanes" not in present | unreadable:
         problems.add(container, "missing table 'modes' (required unless 'lanes' lists every lane)")
 
     typed: dict[str, pd.DataFrame] = {}
-    bad: set[str] = set()
+    bad: set[str] = set(unreadable)
     for name in sorted(present):
         raw, before = raw_tables[name], len(problems.lines)
         typed[name] = parse_table(problems, raw)

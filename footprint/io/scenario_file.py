@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 from footprint.errors import InputError
+from footprint.settings import parse_setting
 from footprint.scenario import NUMERIC, OPERATIONS, Change, Scenario, display_path
 from footprint.schema import TABLES
 
@@ -167,20 +168,29 @@ def read_scenario_file(path: Path, _chain: tuple[Path, ...] = ()) -> Scenario:
     for key, value in settings.items():
         if not isinstance(value, SCALARS):
             problems.append(f"{label} [settings] {key}: give a single value")
+            continue
+        try:
+            parse_setting(key, value)
+        except ValueError as exc:
+            problems.append(f"{label} [settings] {key}: {exc}")
     entries = data.get("change", [])
     if not isinstance(entries, list):
         problems.append(f"{label}: change must be a list of tables: write [[change]] before each change")
         entries = []
     changes = [parse_change(entry, f"{label} change {i}", problems) for i, entry in enumerate(entries, start=1)]
     target = _case_path(path, data, label, problems)
-    if problems:
-        raise InputError(problems)
-
+    if target is None or not isinstance(name, str) or not name.strip():
+        raise InputError(problems)  # nothing to check the rest against
+    # The rest of the file is still applied and checked, so that one run names every problem:
+    # unreadable changes are left out, unreadable settings too.
+    settings = {k: v for k, v in settings.items() if not any(line.startswith(f"{label} [settings] {k}:")
+                                                              for line in problems)}
     if target.suffix.lower() == ".toml":
         parent = read_scenario_file(target, (*_chain, resolved))
         base, inherited, layers = parent.base, parent.changes, parent.settings
+        problems = [*parent.problems, *problems]
     else:
         base, inherited, layers = target, [], []
-    return Scenario(name=name.strip(), base=base, changes=[*inherited, *changes],
+    return Scenario(name=name.strip(), base=base, changes=[*inherited, *(c for c in changes if c is not None)],
                     settings=[*layers, (f"{label} [settings]", settings)] if settings else list(layers),
-                    description=description, path=path)
+                    description=description, path=path, problems=problems)

@@ -33,6 +33,8 @@ class RawTable:
     frame: pd.DataFrame
     source: str
     rows: np.ndarray = field(default=None)
+    #: why the file could not be read (then ``frame`` is empty); reported with every other problem
+    problem: str | None = None
 
     def __post_init__(self) -> None:
         if self.rows is None:
@@ -79,21 +81,85 @@ def _cell_text(value: object) -> str:
 
 
 def read_csv_folder(folder: Path) -> dict[str, RawTable]:
-    """Read every ``*.csv`` file of ``folder`` as a raw text table."""
+    """Read every ``*.csv`` file of ``folder`` as a raw text table (see :func:`read_csv_text`)."""
     tables: dict[str, RawTable] = {}
-    problems = []
     for path in sorted(folder.glob("*.csv")):
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                                encoding="utf-8-sig", skip_blank_lines=False)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            problems.append(f"{path.name}: cannot be read as a UTF-8 CSV file with a header row ({exc})")
+            frame = read_csv_text(path)
+        except InputError as error:
+            # Kept as an unreadable table: the validator reports it with the other files' problems.
+            tables[path.stem] = RawTable(path.stem, pd.DataFrame(), path.name, np.zeros(0, dtype=int),
+                                         problem="\n".join(error.problems))
             continue
         frame, rows = _as_text(frame)
         tables[path.stem] = RawTable(path.stem, frame, path.name, rows)
-    if problems:
-        raise InputError(problems)
     return tables
+
+
+#: what a file that is not UTF-8 most likely is, by its first bytes or its bytes above 127
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """One CSV file as text cells, read the way spreadsheets save them.
+
+    UTF-8 with or without a byte-order mark. Comma-separated, or semicolon- or tab-separated
+    where the header row has no comma but one of those (what Excel writes in countries with a
+    decimal comma): read as such. Anything else is an :class:`InputError` naming the file and,
+    where it can, the row: an empty file, UTF-16, another encoding (with the one it looks like),
+    rows with more cells than the header."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{path.name}: the file is empty: a table needs at least its header row")
+    if data.startswith(_UTF16_BOMS):
+        raise InputError(f"{path.name}: the file is UTF-16 text; save it as 'CSV UTF-8 (comma delimited)'")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[:exc.start].count(b"\n") + 1
+        byte = data[exc.start]
+        raise InputError(f"{path.name} row {row}: not UTF-8 text (byte 0x{byte:02X}); the file looks like "
+                         f"{_looks_like(data)}: save it as 'CSV UTF-8 (comma delimited)', or re-encode it "
+                         "as UTF-8") from None
+    header = text.splitlines()[0] if text.splitlines() else ""
+    sep = ","
+    if "," not in header:
+        for candidate, name in ((";", "semicolon"), ("\t", "tab")):
+            if candidate in header:
+                sep = candidate
+                break
+    import io
+
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                           skip_blank_lines=False, sep=sep)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path.name}: the file is empty: a table needs at least its header row") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path.name}: cannot be read as CSV: {_parser_message(exc)}") from None
+
+
+def _looks_like(data: bytes) -> str:
+    """The encoding a non-UTF-8 file most likely has, in words."""
+    high = [b for b in data if b >= 0x80]
+    if high and all(0xA0 <= b <= 0xFF for b in high):
+        return "Latin-1 (ISO-8859-1) or Windows-1252"
+    if any(0x80 <= b <= 0x9F for b in high):
+        return "Windows-1252 (a Western European Windows encoding)"
+    return "an 8-bit encoding such as Windows-1252"
+
+
+def _parser_message(exc: Exception) -> str:
+    """pandas' parser message in planner's words: 'row N has K cells, the header M'."""
+    import re
+
+    text = str(exc)
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if match:
+        header, line, seen = match.groups()
+        return (f"row {line} has {seen} cells where the header has {header} (a comma inside a value "
+                "needs quotes)")
+    return text.strip()
 
 
 def read_workbook(path: Path) -> dict[str, RawTable]:
