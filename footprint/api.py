@@ -80,7 +80,7 @@ class Result:
 def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings: Mapping[str, object] | None = None,
                extra_constraints: ExtraConstraints | None = None, backend: str = "highs",
                warm_start: "Result | None" = None, tee: bool = False,
-               extra_rows: ExtraRows | None = None, progress=None) -> Result:
+               extra_rows: ExtraRows | None = None, progress=None, stage=None) -> Result:
     """Validate, derive, build and solve a case; return the plan as a :class:`Result`.
 
     ``source`` is a :class:`Case` or anything :func:`load_case` reads; ``settings``
@@ -98,7 +98,9 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     on models large enough for the starting plan or the Lagrangian stage
     the result's ``messages`` say they were off.
     ``progress(plan cost, bound)``: called as the solve's best plan or proven
-    bound improves (currency/year; None where there is none yet).
+    bound improves (currency/year; None where there is none yet). ``stage(name)``: called as
+    the solve enters each stage: prepare, build, bound (the Lagrangian stage), start (a starting
+    plan), search (HiGHS).
     Raises :class:`InputError` on invalid input. A case with no feasible plan
     returns ``status='infeasible'`` with the reasons in ``messages``.
     """
@@ -108,6 +110,8 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
         case = load_case(source, settings=settings)
     timings = {"load": case.timings.get("load", 0.0), "validate": case.timings.get("validate", 0.0)}
 
+    announce = stage or (lambda name: None)
+    announce("prepare")
     start = time.perf_counter()
     data = derive(case, every_lane=extra_rows is not None or extra_constraints is not None)
     timings["derive"] = time.perf_counter() - start
@@ -117,6 +121,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     if reasons:
         return Result(status="infeasible", messages=reasons, **base)
 
+    announce("build")
     start = time.perf_counter()
     blocks = build_blocks(data)
     if extra_rows is not None:
@@ -133,12 +138,13 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
             if wants_start(blocks, case.settings):
                 notes.append(PYOMO_EXTENSION_NOTE)
         timings["build"] = time.perf_counter() - start
+        announce("search")
         outcome = solve_pyomo(m, blocks, case.settings, tee=tee)
     else:
         timings["build"] = time.perf_counter() - start
         start_values = warm_start_values(warm_start, data) if warm_start is not None else None
         outcome = solve_blocks(blocks, case.settings, warm_start=start_values, tee=tee, data=data,
-                               progress=progress)
+                               progress=progress, stage=announce)
     timings.update(outcome.timings)
     timings["solve"] = outcome.timings["handoff"] + outcome.timings["solver"]
     status = status_within_gap(outcome.status, outcome.mip_gap, float(case.settings["mip_gap"]))

@@ -362,7 +362,7 @@ def wants_stage(blocks: ModelBlocks, data: ModelData, settings: dict) -> bool:
 
 
 def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: float, progress=None,
-                 warm_start: dict | None = None):
+                 warm_start: dict | None = None, stage=None):
     """The stage, then HiGHS on the model reduced by its fixings, within ``options["time_limit"]`` s.
 
     A model with more than :func:`max_highs_columns` columns gives the stage
@@ -376,8 +376,11 @@ def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: 
     either improves (currency/year, for the full model). ``warm_start`` (a plan, one array per
     variable block) gives the stage its open sites as the first candidate site set: a what-if
     started from its base plan is then never worse than that plan's sites re-planned.
+    ``stage(name)`` is told 'bound' as the stage starts and 'search' as HiGHS takes over.
     """
     report = progress or (lambda objective, bound: None)
+    announce = stage or (lambda name: None)
+    announce("bound")
     began = time.perf_counter()
     total = float(options["time_limit"])
     relax = relaxation_for(data)
@@ -399,6 +402,7 @@ def solve_staged(blocks: ModelBlocks, data: ModelData, options: dict, gap_goal: 
         found = relative_gap(objective, bound)
         return np.inf if found is None else found
 
+    announce("search")
     while gap() > gap_goal:
         left = total - (time.perf_counter() - began)
         if left < 1.0:

@@ -49,6 +49,57 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
+class SolveProgress:
+    """What ``solve`` shows while it runs, on a terminal only: the stage (read and check, prepare,
+    build, bound, start, search, write), the seconds so far, the best plan, the proven bound and
+    the gap. One transient status line, gone when the solve ends; nothing in logs or pipes."""
+
+    def __init__(self, console: Console, enabled: bool) -> None:
+        self.console, self.enabled = console, enabled
+        self.name, self.plan, self.bound = "", None, None
+        self.began = 0.0
+        self.status = None
+
+    def __enter__(self) -> "SolveProgress":
+        import time
+
+        self.began = time.perf_counter()
+        if self.enabled:
+            self.status = self.console.status("starting", spinner="dots")
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+            self.status = None
+
+    def stage(self, name: str) -> None:
+        self.name = name
+        self._show()
+
+    def progress(self, plan: float | None, bound: float | None) -> None:
+        if plan is not None:
+            self.plan = plan
+        if bound is not None:
+            self.bound = bound
+        self._show()
+
+    def _show(self) -> None:
+        if self.status is None:
+            return
+        import time
+
+        parts = [f"{self.name} · {time.perf_counter() - self.began:,.0f} s"]
+        if self.plan is not None:
+            parts.append(f"plan {_money(self.plan)}")
+        if self.bound is not None:
+            parts.append(f"bound {_money(self.bound)}")
+        if self.plan is not None and self.bound is not None and self.plan:
+            parts.append(f"gap {max(self.plan - self.bound, 0.0) / abs(self.plan):.2%}")
+        self.status.update(" · ".join(parts))
+
+
 def gap_words(gap: float | None) -> str:
     """The proven gap in words: 'proven optimal', or 'proven within 4.63 % of the optimum'."""
     if gap is None:
@@ -121,19 +172,34 @@ def solve(
     set_: List[str] = typer.Option([], "--set", help="override a setting, KEY=VALUE (repeatable)"),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit, seconds"),
     gap: Optional[str] = typer.Option(None, "--gap", help="gap to stop at: a share (0.01) or a percentage (1%)"),
-    quiet: bool = typer.Option(False, "--quiet", help="print only the status line"),
+    quiet: bool = typer.Option(False, "--quiet", help="print only the status line (and no progress while solving)"),
 ) -> None:
     """Validate, solve and write the plan (summary.json and result tables)."""
+    try:
+        _solve(case, out, set_, time_limit, gap, quiet)
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM (see _stop_on_sigterm): a results folder is written whole or not at all.
+        err_console.print("interrupted: nothing was written", markup=False)
+        raise typer.Exit(130) from None
+
+
+def _solve(case: Path, out: Path | None, set_: list[str], time_limit: float | None, gap: str | None,
+           quiet: bool) -> None:
+    """The body of ``solve`` (see there)."""
     from footprint.api import solve_case
     from footprint.report.folder import check_output_folder, write_results
 
+    watch = SolveProgress(out_console, enabled=not quiet and out_console.is_terminal)
     try:
         overrides = _run_overrides(set_, time_limit, gap)
         from footprint.case import load_case
-        loaded = load_case(case, settings=overrides, settings_origin="--set")
-        target = out if out is not None else Path("results") / loaded.name
-        check_output_folder(target)
-        result = solve_case(loaded)
+        with watch:
+            watch.stage("read and check")
+            loaded = load_case(case, settings=overrides, settings_origin="--set")
+            target = out if out is not None else Path("results") / loaded.name
+            check_output_folder(target)
+            result = solve_case(loaded, progress=watch.progress, stage=watch.stage)
+            watch.stage("write")
     except InputError as error:
         _fail_invalid(error)
         return
@@ -335,12 +401,28 @@ def queue(
         out_console.print(listed)
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a scheduler or ``kill``) stops a run as Ctrl-C does: the exception unwinds through
+    every ``finally`` that removes a half-written results folder, instead of the process dying
+    with its temporary files in place."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (an embedding program): leave its handlers alone
+        pass
+
+
 def main() -> None:
     """Console-script entry point."""
+    _stop_on_sigterm()
     try:
         app()
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        err_console.print("interrupted: nothing was written", markup=False)
         sys.exit(130)
 
 

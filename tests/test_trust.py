@@ -275,3 +275,80 @@ def test_a_service_level_out_of_reach_is_named_with_the_most_that_can_be_on_time
     assert result.status == "infeasible"
     assert result.messages == ["min_service_level = 0.8 needs 1,600 of 2,000 units on time; the limits let at "
                                "most 1,000 arrive on time (50.0%)"]
+
+
+# ------------------------------------------------------------------ progress and safe runs
+
+
+def test_progress_shows_stages_plan_bound_and_gap_on_a_terminal_only(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from footprint.cli import SolveProgress
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+    watch = SolveProgress(console, enabled=True)
+    shown = []
+    with watch:
+        original = watch.status.update
+        watch.status.update = lambda text: (shown.append(text), original(text))
+        watch.stage("bound")
+        watch.progress(None, 900.0)
+        watch.progress(1000.0, None)
+    assert shown[0].startswith("bound · 0 s")
+    assert shown[-1].endswith("plan 1,000 · bound 900 · gap 10.00%")
+    # Not a terminal (a log, a pipe, a batch worker): nothing is shown.
+    quiet = SolveProgress(Console(file=io.StringIO(), force_terminal=False), enabled=False)
+    with quiet:
+        quiet.stage("search")
+        assert quiet.status is None
+    done = cli("solve", EXAMPLE, "--out", tmp_path / "out")
+    assert "prepare ·" not in done.output and "search ·" not in done.output
+
+
+def test_sigterm_during_a_solve_leaves_nothing_behind(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "runs" / "flagship"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "solve", str(ROOT / "models" / "eu-spares-base.toml"),
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted: nothing was written" in err and "Traceback" not in err
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_an_interrupt_while_writing_leaves_no_folder_and_no_temporary_files(tmp_path, monkeypatch):
+    from footprint.report import folder
+
+    def interrupted(result, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(folder, "write_workbook", interrupted)
+    done = cli("solve", EXAMPLE, "--out", tmp_path / "out")
+    assert done.exit_code == 130
+    assert "interrupted: nothing was written" in done.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_time_limit_without_a_plan_exits_1_and_says_so(tmp_path, monkeypatch):
+    from footprint import api
+    from footprint.solve import SolveOutcome
+
+    def no_plan(*args, **kwargs):
+        return SolveOutcome(status="time_limit", has_plan=False, objective=None, best_bound=None, mip_gap=None,
+                            timings={"handoff": 0.0, "solver": 1.0})
+
+    monkeypatch.setattr(api, "solve_blocks", no_plan)
+    done = cli("solve", EXAMPLE, "--out", tmp_path / "out", "--time-limit", "1")
+    assert done.exit_code == 1
+    assert "time_limit: no feasible plan for example" in done.output
+    assert "no feasible plan found within the time limit of 1 s" in done.output
+    assert not (tmp_path / "out").exists()
