@@ -352,3 +352,46 @@ def test_a_time_limit_without_a_plan_exits_1_and_says_so(tmp_path, monkeypatch):
     assert "time_limit: no feasible plan for example" in done.output
     assert "no feasible plan found within the time limit of 1 s" in done.output
     assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ untrusted workbooks and outputs
+
+
+def example_workbook(path: Path) -> Path:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for csv in sorted(EXAMPLE.glob("*.csv")):
+            pd.read_csv(csv, dtype=str, keep_default_na=False).to_excel(writer, sheet_name=csv.stem, index=False)
+    return path
+
+
+def test_a_formula_without_a_saved_value_is_named_not_read_as_a_default(tmp_path):
+    from openpyxl import load_workbook
+
+    book = example_workbook(tmp_path / "case.xlsx")
+    wb = load_workbook(book)
+    wb["sites"]["F3"] = "=30000+5000"  # Lyon's fixed_cost, as a program would write it: no saved value
+    wb.save(book)
+    with pytest.raises(InputError) as err:
+        load_case(book)
+    assert err.value.problems == [
+        "case.xlsx sheet sites row 3, column fixed_cost: a formula without a saved value: footprint reads only "
+        "values; open and save the workbook in a spreadsheet, or type the value"]
+
+
+def test_text_that_a_spreadsheet_would_run_is_defused_in_result_csvs(tmp_path):
+    folder = messy_copy(tmp_path)
+    zones = pd.read_csv(folder / "zones.csv", dtype=str, keep_default_na=False)
+    demand_csv = pd.read_csv(folder / "demand.csv", dtype=str, keep_default_na=False)
+    zones.loc[zones["zone"] == "PAR", "zone"] = "=HYPERLINK(\"http://x\")"
+    demand_csv.loc[demand_csv["zone"] == "PAR", "zone"] = "=HYPERLINK(\"http://x\")"
+    zones.to_csv(folder / "zones.csv", index=False)
+    demand_csv.to_csv(folder / "demand.csv", index=False)
+    done = cli("solve", folder, "--out", tmp_path / "out", "--quiet")
+    assert done.exit_code == 0, done.output
+    flows = (tmp_path / "out" / "flows.csv").read_text()
+    assert "'=HYPERLINK" in flows and ",=HYPERLINK" not in flows
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "out" / "plan.xlsx")["flows"]
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)  # text, not a formula

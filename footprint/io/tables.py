@@ -163,18 +163,58 @@ def _parser_message(exc: Exception) -> str:
 
 
 def read_workbook(path: Path) -> dict[str, RawTable]:
-    """Read every sheet of an ``.xlsx`` workbook as a raw text table."""
+    """Read every sheet of an ``.xlsx`` workbook as a raw text table.
+
+    The workbook is untrusted: only the values a spreadsheet saved are read (pandas opens it
+    with openpyxl's ``data_only`` and ``keep_links=False``): no formula is evaluated, no macro
+    run (an ``.xlsm`` is not a case), no external link fetched. A formula cell without a saved
+    value (a file written by a program, never opened in a spreadsheet) would read as empty and
+    so silently as the column's default: it is named instead."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a bad file
         raise InputError(f"{path.name}: cannot be read as an .xlsx workbook ({exc})") from None
+    unsaved = _formulas_without_values(path)
     tables = {}
     for sheet, frame in sheets.items():
         if sheet.strip().lower() in IGNORED_SHEETS or sheet.startswith("_"):
             continue
+        source = f"{path.name} sheet {sheet}"
+        if sheet in unsaved:
+            tables[sheet.strip()] = RawTable(sheet.strip(), pd.DataFrame(), source, np.zeros(0, dtype=int),
+                                             problem="\n".join(f"{source} row {r}, column {c}: a formula "
+                                                               "without a saved value: footprint reads only "
+                                                               "values; open and save the workbook in a "
+                                                               "spreadsheet, or type the value"
+                                                               for r, c in unsaved[sheet]))
+            continue
         text, rows = _as_text(frame)
-        tables[sheet.strip()] = RawTable(sheet.strip(), text, f"{path.name} sheet {sheet}", rows)
+        tables[sheet.strip()] = RawTable(sheet.strip(), text, source, rows)
     return tables
+
+
+def _formulas_without_values(path: Path) -> dict[str, list[tuple[int, str]]]:
+    """Per sheet, (row, header) of each formula cell whose saved value is empty."""
+    from openpyxl import load_workbook
+
+    out: dict[str, list[tuple[int, str]]] = {}
+    formulas = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    values = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        for sheet in formulas.sheetnames:
+            header: list[str] = []
+            for row_f, row_v in zip(formulas[sheet].iter_rows(), values[sheet].iter_rows()):
+                if not header:
+                    header = [str(c.value).strip() if c.value is not None else "" for c in row_f]
+                    continue
+                for cell_f, cell_v in zip(row_f, row_v):
+                    if isinstance(cell_f.value, str) and cell_f.value.startswith("=") and cell_v.value is None:
+                        column = header[cell_f.column - 1] if cell_f.column - 1 < len(header) else str(cell_f.column)
+                        out.setdefault(sheet, []).append((cell_f.row, column))
+    finally:
+        formulas.close()
+        values.close()
+    return out
 
 
 def read_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, RawTable]:

@@ -97,6 +97,30 @@ def _write_sheet(workbook, name: str, frame) -> None:
                     sheet.write_string(i + 1, j, str(v))
 
 
+#: text a spreadsheet would run as a formula when it opens a CSV file (OWASP's CSV injection list)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame):
+    """``frame`` with every text cell that a spreadsheet would read as a formula (it starts with
+    = + - @, a tab or a carriage return: an id such as ``=HYPERLINK(…)`` in the planner's input)
+    prefixed with an apostrophe, so that opening a result CSV in Excel never runs it. Numbers are
+    untouched; plan.xlsx needs no such care (its text cells are written as text)."""
+    import pandas as pd
+
+    out = frame
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+        if risky.any():
+            if out is frame:
+                out = frame.copy()
+            out.loc[risky, column] = "'" + values[risky]
+    return out
+
+
 def replace_folder(tmp: Path, out: Path) -> None:
     """Put a finished folder in place of ``out`` (an earlier result), keeping the old one until then."""
     if out.exists():
@@ -128,7 +152,7 @@ def write_results(result: Result, out_dir: str | Path) -> Path:
         for name in TABLE_FILES:
             table = result.tables.get(name)
             if table is not None:
-                table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f")
+                spreadsheet_safe(table).to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f")
         write_workbook(result, tmp / "plan.xlsx")
         result.timings["write"] = time.perf_counter() - start
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
