@@ -164,12 +164,12 @@ def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, source
     rate, per_unit = _duty_table(case, classes, origins, dests)
     c_, o_, k_ = cls[p], org[src], dst[z]
     duty = rate[c_, o_, k_] * products["value"].to_numpy(float)[p] + per_unit[c_, o_, k_]
-    from_stock = sources["stock"].to_numpy(bool)[src]
-    if from_stock.any():
-        # Goods from stock paid their duty on entry into the stock's territory (SPEC section 8).
-        site_terr = np.array([territory[c] for c in sites["country"].to_numpy(str)], dtype=object)
-        zone_terr = np.array([territory[c] for c in zones["country"].to_numpy(str)], dtype=object)
-        duty = np.where(from_stock & (site_terr[s] == zone_terr[z]), 0.0, duty)
+    # No duty inside one customs territory (a country, or a customs union of country_groups):
+    # goods from stock paid theirs on entry into the stock's territory (SPEC section 8), goods
+    # made to order cross no customs border.
+    site_terr = np.array([territory[c] for c in sites["country"].to_numpy(str)], dtype=object)
+    zone_terr = np.array([territory[c] for c in zones["country"].to_numpy(str)], dtype=object)
+    duty = np.where(site_terr[s] == zone_terr[z], 0.0, duty)
     inventory = sources["inventory_cost"].to_numpy(float)[src]
 
     carbon = float(st["carbon_price"]) / 1000.0

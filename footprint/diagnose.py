@@ -117,9 +117,9 @@ def elastic_diagnosis(case: Case) -> list[str]:
                 "check the service level and site count settings"]
     total = sum(u for _, _, u in unmet)
     lines = _hours_short(data, case) + _site_limit_short(elastic, data, unmet)
-    lines.append(f"at least {total:,.0f} units of demand cannot be served within the limits:")
+    lines.append(f"at least {total:g} units of demand cannot be served within the limits:")
     for zone, product, units in sorted(unmet, key=lambda x: -x[2])[:MAX_LINES]:
-        lines.append(f"  zone {zone}, product {product}: {units:,.0f} units")
+        lines.append(f"  zone {zone}, product {product}: {units:g} units")
     if len(unmet) > MAX_LINES:
         lines.append(f"  … and {len(unmet) - MAX_LINES} more zone × product pairs")
     return lines

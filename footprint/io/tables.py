@@ -128,11 +128,22 @@ def read_csv_text(path: Path) -> pd.DataFrame:
             if candidate in header:
                 sep = candidate
                 break
+    import csv
     import io
 
+    # pandas would take a row with more cells than the header as an index, shifting every cell.
+    width, long_rows = None, []
+    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+        if width is None:
+            width = len(record)
+        elif len(record) > width and any(cell.strip() for cell in record[width:]):
+            long_rows.append(f"{path.name} row {number}: {len(record)} cells where the header has {width} "
+                             "(a value with a comma needs quotes; or a header cell is missing)")
+    if long_rows:
+        raise InputError(long_rows)
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                           skip_blank_lines=False, sep=sep)
+                           skip_blank_lines=False, sep=sep, index_col=False)
     except pd.errors.EmptyDataError:
         raise InputError(f"{path.name}: the file is empty: a table needs at least its header row") from None
     except pd.errors.ParserError as exc:
