@@ -17,6 +17,7 @@ from footprint.diagnose import elastic_diagnosis, setting_conflicts, unreachable
 from footprint.model import build_blocks
 from footprint.model.costs import COST_TERMS
 from footprint.plan import extract_plan, kpis
+from footprint.profile import plan_profile
 from footprint.solve import solve_pyomo
 from footprint.start import wants_start
 from footprint.strategy import solve_blocks
@@ -53,6 +54,7 @@ class Result:
     mip_gap: float | None = None
     costs: dict = field(default_factory=lambda: {k: 0.0 for k in COST_TERMS})
     kpis: dict = field(default_factory=dict)
+    profile: dict = field(default_factory=dict)  # footprint.profile: how distributed the plan is
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
@@ -72,6 +74,7 @@ class Result:
             "case": self.case_name, "status": self.status, "objective": self.objective,
             "best_bound": self.best_bound, "mip_gap": self.mip_gap,
             "currency": self.settings.get("currency"), "costs": self.costs, "kpis": self.kpis,
+            "profile": self.profile,
             "messages": self.messages, "timings": self.timings, "model_size": self.model_size,
             "settings": self.settings, "version": self.version, "input_hash": self.input_hash,
         }
@@ -153,6 +156,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     if outcome.has_plan:
         result.tables, result.costs = extract_plan(outcome.values, data)
         result.kpis = kpis(result.tables, data)
+        result.profile = plan_profile(result.tables, result.costs, data)
         result.values = outcome.values
         result.messages.extend(serves_nothing(result))
         result.messages.extend(promises_without_price(result, case))

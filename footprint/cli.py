@@ -161,6 +161,22 @@ def print_summary(result) -> None:
     lead = "n/a" if k.get("mean_lead_time_days") is None else f"{k['mean_lead_time_days']:.2f} days"
     out_console.print(f"served {k['units_served']:,.0f} of {k['units_demanded']:,.0f} units, "
                       f"on time {k['on_time_share']:.1%}, mean lead time {lead}, CO2 {k['co2_tonnes']:,.1f} t")
+    p = result.profile
+    if p:
+        def share(key):
+            return "n/a" if p.get(key) is None else f"{p[key]:.0%}"
+
+        def number(key, unit):
+            return "n/a" if p.get(key) is None else f"{p[key]:,.1f}{unit}"
+
+        line = (f"profile: {p['sites_open']} sites, largest makes {share('share_units_largest_site')}, "
+                f"{share('share_units_made_in_destination_country')} made in the customer's country, delivery "
+                f"{number('mean_delivery_km', ' km')} (p95 {number('p95_delivery_km', ' km')}), lead time "
+                f"{number('mean_lead_time_days', ' d')} (p95 {number('p95_lead_time_days', ' d')}), "
+                f"{share('share_value_crossing_border')} of value crosses a border")
+        if "share_units_from_stock" in p:
+            line += f", {share('share_units_from_stock')} from stock"
+        out_console.print(line, markup=False)
     for line in result.messages:
         out_console.print(line, markup=False)
 
@@ -364,6 +380,97 @@ def sweep(
         _fail_invalid(error)
         return
     _finish_batch(outcome, "sweep")
+
+
+@app.command()
+def explain(
+    case: Path = typer.Argument(..., help="case folder, .xlsx workbook or .toml scenario"),
+    out: Optional[Path] = typer.Option(None, "--out", help="folder for explain.csv, marginals.csv and the base plan"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="worker processes (default: the machine's cores)"),
+    set_: List[str] = typer.Option([], "--set", help="override a setting, KEY=VALUE (repeatable)"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit per solve, seconds"),
+    gap: Optional[str] = typer.Option(None, "--gap", help="gap to stop at: a share (0.01) or a percentage (1%)"),
+) -> None:
+    """Why each candidate site is in the plan or out: re-solve with its decision flipped; what one more
+    printer hour and one more day of promise are worth."""
+    from footprint.batch import as_scenario
+    from footprint.explain import explain_case, marginals, write_insight
+
+    try:
+        settings = _run_overrides(set_, time_limit, gap)
+        scenario = as_scenario(case)
+        target = out if out is not None else Path("results") / f"{scenario.name}-explain"
+        result, table = explain_case(scenario, settings=settings, jobs=jobs, progress=True)
+        margins = marginals(result, scenario.load(settings, "--set"))
+        write_insight(target, result, {"explain": table, "marginals": margins},
+                      {"command": "explain", "base_objective": result.objective})
+    except InputError as error:
+        _fail_invalid(error)
+        return
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was written", markup=False)
+        raise typer.Exit(130) from None
+    cur = result.settings.get("currency", "")
+    shown = Table(title=f"Each candidate site's decision flipped (base plan {_money(result.objective)} {cur}/year)")
+    for col in ("site", "in plan", "flip", "status", "delta cost", "at least", "takes over"):
+        shown.add_column(col, justify="right" if col in ("delta cost", "at least") else "left")
+    for row in table.itertuples():
+        takes = "; ".join(x for x in (f"opens {row.sites_opened}" if isinstance(row.sites_opened, str) and row.sites_opened else "",
+                                      f"closes {row.sites_closed}" if isinstance(row.sites_closed, str) and row.sites_closed else "",
+                                      row.printer_changes if isinstance(row.printer_changes, str) else "") if x)
+        shown.add_row(row.site, "yes" if row.in_plan else "no", row.flip, row.status,
+                      "" if row.delta_cost != row.delta_cost else f"{row.delta_cost:+,.0f}",
+                      "" if row.delta_at_least != row.delta_at_least else f"{row.delta_at_least:+,.0f}",
+                      takes or (row.reason if isinstance(row.reason, str) else ""))
+    out_console.print(shown)
+    out_console.print(f"results written to {target}", markup=False)
+
+
+@app.command()
+def stress(
+    case: Path = typer.Argument(..., help="case folder, .xlsx workbook or .toml scenario"),
+    out: Optional[Path] = typer.Option(None, "--out", help="folder for stress.csv and the base plan"),
+    set_: List[str] = typer.Option([], "--set", help="override a setting, KEY=VALUE (repeatable)"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit, seconds"),
+    gap: Optional[str] = typer.Option(None, "--gap", help="gap to stop at: a share (0.01) or a percentage (1%)"),
+) -> None:
+    """Hub outage: for every open site of the plan, lose it for a year (its costs stay committed) and
+    re-optimise the rest; what goes unserved or late and what it costs."""
+    from footprint.api import solve_case
+    from footprint.case import load_case
+    from footprint.explain import write_insight
+    from footprint.stress import stress_case
+
+    try:
+        loaded = load_case(case, settings=_run_overrides(set_, time_limit, gap), settings_origin="--set")
+        target = out if out is not None else Path("results") / f"{loaded.name}-stress"
+        result = solve_case(loaded)
+        if not result.has_plan:
+            raise InputError([f"{loaded.name}: the case has no plan to stress ({result.status})", *result.messages])
+        table, summary = stress_case(result, loaded)
+        write_insight(target, result, {"stress": table}, {"command": "stress", "base_objective": result.objective,
+                                                          **summary})
+    except InputError as error:
+        _fail_invalid(error)
+        return
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was written", markup=False)
+        raise typer.Exit(130) from None
+    cur = result.settings.get("currency", "")
+    shown = Table(title=f"Each open site lost for a year (plan {_money(result.objective)} {cur}/year)")
+    for col in ("site", "units made", "unserved", "late", "at risk", "cost increase"):
+        shown.add_column(col, justify="left" if col == "site" else "right")
+    for row in table.itertuples():
+        missing = row.cost_increase != row.cost_increase
+        shown.add_row(row.site, f"{row.units_made:,.0f}", "" if missing else f"{row.units_unserved:,.0f}",
+                      "" if missing else f"{row.units_late:,.0f}", "" if missing else f"{row.share_at_risk:.1%}",
+                      row.status if missing else f"{row.cost_increase:+,.0f}")
+    out_console.print(shown)
+    if summary.get("worst_site"):
+        out_console.print(f"worst loss: {summary['worst_site']} (+{summary['worst_cost_increase']:,.0f} {cur}/year); "
+                          f"at most {summary['max_share_at_risk']:.1%} of demand at risk; unserved units priced at "
+                          f"{summary['shortfall_price_per_unit']:,.2f} where they have no unmet_penalty", markup=False)
+    out_console.print(f"results written to {target}", markup=False)
 
 
 @app.command()

@@ -54,6 +54,8 @@ class ModelData:
     stock: pd.DataFrame = None      # site, product: reach (units/year), safety factor k
     tangents: pd.DataFrame = None   # stock row, tangent point, intercept, slope of the √ stock cost
     site_bands: pd.DataFrame = None  # site, technology, band: utilisation cap, queue, usable hours (SPEC §9)
+    zones: pd.DataFrame = None       # zone, country, lat, lon (id-sorted)
+    products: pd.DataFrame = None    # product, weight_kg, value, duty_class (id-sorted)
     downgrades: pd.DataFrame = None  # site, product, group, from_source → to_source: a faster level to a slower
     skp: pd.DataFrame = None       # unique (site, zone, product) of ``ship``, with quantity
     skp_ids: np.ndarray = None     # row of ``skp`` for each row of ``ship``
@@ -364,7 +366,8 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
                      tier_tech=tier_tech, make=make, tooling=tooling, ship=ship, demand=demand, lanes=lanes,
                      unmet_rows=unmet_rows, skp=skp, skp_ids=skp_ids.astype(np.int64),
                      transfers=transfers, stock=stocks, tangents=tangents,
-                     site_bands=bands.site_bands(site_tech, band_t), downgrades=downs.reset_index(drop=True))
+                     site_bands=bands.site_bands(site_tech, band_t), downgrades=downs.reset_index(drop=True),
+                     zones=zones, products=products)
 
 
 def _sources(case: Case, levels: pd.DataFrame, site_proc: pd.DataFrame, sites: pd.DataFrame,

@@ -254,9 +254,12 @@ def kpis(tables: dict[str, pd.DataFrame], data: ModelData) -> dict:
     total = float(data.demand["quantity"].sum())
     on_time = float(flows.loc[flows["on_time"].astype(bool), "units"].sum())
     keys = [k for k in ("site", "tier", "product", "technology", "band") if k in tables["production"].columns]
+    moved = tables.get("transfers")
+    # Production, flows and transfers: the emissions the carbon cost term prices.
     co2 = float(flows["co2_kg"].sum()) + float(
         (tables["production"].merge(data.make[keys + ["co2_kg_per_unit"]], on=keys)
-         .eval("units * co2_kg_per_unit").sum()) if not tables["production"].empty else 0.0)
+         .eval("units * co2_kg_per_unit").sum()) if not tables["production"].empty else 0.0) + (
+        float(moved["co2_kg"].sum()) if moved is not None and len(moved) else 0.0)
     printers = tables["printers"].groupby("technology")["printers"].sum()
     return {
         "open_sites": int(sites["open"].sum()),

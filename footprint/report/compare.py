@@ -6,7 +6,10 @@ infeasible, invalid, error, …), objective, gap, the ten cost terms of
 main KPIs (``printers`` counts printers, ``printers_<technology>`` by type),
 where its units are made (existing plants versus newly opened sites), and how
 its site plan differs from the reference plan: the first scenario of the
-batch that has a plan (named in ``compared_with``).
+batch that has a plan (named in ``compared_with``; ``delta_cost`` is the
+objective less the reference's, ``tier_changes`` the sites whose tier
+changed), and the plan's configuration profile (``profile_…``, see
+:mod:`footprint.profile`).
 
 Central and local production: units made at sites whose input status is
 ``open`` (the existing plants, which must stay open) are *central*; units
@@ -61,9 +64,21 @@ def _open_sites(result) -> list[str]:
     return [] if sites is None or sites.empty else sorted(sites.loc[sites["open"].astype(bool), "site"])
 
 
+def _tiers(result) -> dict[str, str]:
+    sites = result.tables.get("sites")
+    if sites is None or sites.empty:
+        return {}
+    opened = sites[sites["open"].astype(bool)]
+    return dict(zip(opened["site"], opened["tier"]))
+
+
 def plan_difference(result, reference) -> dict:
-    """Sites opened or closed and printers added or removed, relative to ``reference``."""
+    """Sites opened or closed, sites that change tier (a micro-factory that becomes a hub) and
+    printers added or removed, relative to ``reference``."""
     here, there = set(_open_sites(result)), set(_open_sites(reference))
+    mine_tiers, their_tiers = _tiers(result), _tiers(reference)
+    tier_changes = "; ".join(f"{s} {their_tiers[s]}→{mine_tiers[s]}" for s in sorted(here & there)
+                             if mine_tiers.get(s) != their_tiers.get(s))
     mine, theirs = _printers(result), _printers(reference)
     changes = []
     added = removed = 0
@@ -74,7 +89,8 @@ def plan_difference(result, reference) -> dict:
             added += max(delta, 0)
             removed += max(-delta, 0)
     return {"sites_opened": " ".join(sorted(here - there)), "sites_closed": " ".join(sorted(there - here)),
-            "printers_added": added, "printers_removed": removed, "printer_changes": "; ".join(changes)}
+            "tier_changes": tier_changes, "printers_added": added, "printers_removed": removed,
+            "printer_changes": "; ".join(changes)}
 
 
 def comparison_table(runs: Iterable[Run]) -> pd.DataFrame:
@@ -88,6 +104,8 @@ def comparison_table(runs: Iterable[Run]) -> pd.DataFrame:
         result = run.result
         plan = run.has_plan
         row.update(objective=result.objective if plan else np.nan,
+                   delta_cost=(result.objective - reference.result.objective
+                               if plan and reference is not None else np.nan),
                    best_bound=result.best_bound if result is not None and result.best_bound is not None else np.nan,
                    mip_gap=result.mip_gap if plan and result.mip_gap is not None else np.nan)
         for term in COST_TERMS:
@@ -110,8 +128,11 @@ def comparison_table(runs: Iterable[Run]) -> pd.DataFrame:
         if plan and reference is not None:
             row.update(plan_difference(result, reference.result))
         else:
-            row.update(sites_opened="", sites_closed="", printers_added=np.nan, printers_removed=np.nan,
-                       printer_changes="")
+            row.update(sites_opened="", sites_closed="", tier_changes="", printers_added=np.nan,
+                       printers_removed=np.nan, printer_changes="")
+        if plan:
+            for key, value in (getattr(result, "profile", None) or {}).items():
+                row[f"profile_{key}"] = np.nan if value is None else value
         row["open_site_ids"] = " ".join(_open_sites(result)) if plan else ""
         row["solve_seconds"] = result.timings.get("solve", np.nan) if result is not None else np.nan
         row["reason"] = run.reason

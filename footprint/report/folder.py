@@ -50,6 +50,7 @@ def write_workbook(result: Result, path: Path) -> None:
             ("currency", result.settings.get("currency")), ("version", result.version),
             ("input_hash", result.input_hash)]
     rows += [(f"kpi {k}", v if not isinstance(v, (list, dict)) else str(v)) for k, v in result.kpis.items()]
+    rows += [(f"profile {k}", v) for k, v in result.profile.items()]
     skipped = [n for n in TABLE_FILES if len(result.tables.get(n, ())) > EXCEL_MAX_ROWS]
     rows += [(f"note {n}", f"{len(result.tables[n])} rows: too many for a sheet, see {n}.csv") for n in skipped]
     workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})

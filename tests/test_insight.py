@@ -1,0 +1,163 @@
+"""Decision insight (issue 16): explain, marginals, stress, the configuration profile.
+
+The two-site case, every figure typed in (no modes; lanes listed):
+
+    technology T  printer 100 a year for 1,000 hours, 1 hour a unit, variable 3
+    site A        fixed 500, at most 1 printer; lanes to Z: road 0.5 and 3 days, express 1.5 and 1 day
+    site B        fixed 300; lane to Z: road 4 and 1 day
+    zone Z        1,200 units, promise 2 days
+
+A makes 1,000 (its one printer is full) and ships them by express; B makes 200:
+500 + 300 + 2·100 + 1,200·3 + 1,000·1.5 + 200·4 = 6,900. B alone: 300 + 2·100 + 3,600 + 4,800 = 8,900.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from footprint import solve_case
+from footprint.case import load_case
+from footprint.cli import app
+from tinycase import demand, lane, site, tiny_case, zone
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "data" / "example"
+PLAN = 500 + 300 + 2 * 100 + 1200 * 3 + 1000 * 1.5 + 200 * 4     # 6,900
+B_ALONE = 300 + 2 * 100 + 1200 * 3 + 1200 * 4                     # 8,900
+
+
+def two_sites(**settings):
+    return tiny_case(
+        sites=[site("A", 500.0, max_printers=1), site("B", 300.0)], zones=[zone("Z")], modes=None,
+        lanes=[lane("A", "Z", 0.5, mode="road", transit_days=3.0), lane("A", "Z", 1.5, mode="express", transit_days=1.0),
+               lane("B", "Z", 4.0, mode="road", transit_days=1.0)],
+        demand=[demand("Z", 1200.0, lead_time_target_days=2.0)], settings={"mip_gap": 0, **settings})
+
+
+def test_the_two_site_plan_is_worked_out_by_hand():
+    result = solve_case(two_sites())
+    assert result.objective == pytest.approx(PLAN)
+
+
+def test_explain_flips_every_candidate_site():
+    from footprint.explain import explain_case
+
+    base, table = explain_case(two_sites(), jobs=1)
+    assert base.objective == pytest.approx(PLAN)
+    rows = table.set_index("site")
+    # A closed: B alone, +2,000; its printer moves to B.
+    assert rows.loc["A", "in_plan"] and rows.loc["A", "flip"] == "close"
+    assert rows.loc["A", "delta_cost"] == pytest.approx(B_ALONE - PLAN)
+    assert rows.loc["A", "delta_at_least"] == pytest.approx(B_ALONE - PLAN)   # both solves proven
+    assert rows.loc["A", "sites_closed"] == "A" and rows.loc["A", "printer_changes"] == "A T -1; B T +1"
+    # B closed: A's one printer cannot make 1,200 units: no plan, and the reason says why.
+    assert rows.loc["B", "status"] == "infeasible" and pd.isna(rows.loc["B", "delta_cost"])
+    assert "1,000 h a year" in rows.loc["B", "reason"] and "1,200 h" in rows.loc["B", "reason"]
+
+
+def test_marginals_price_a_printer_hour_and_a_day_of_promise():
+    from footprint.explain import marginals
+
+    case = load_case(two_sites())
+    margins = marginals(solve_case(case), case).set_index(["kind", "site"])
+    # One more hour at A makes one more unit there instead of at B: (3 + 4) − (3 + 1.5) = 2.5.
+    assert margins.loc[("printer_hour", "A"), "value"] == pytest.approx(2.5)
+    assert margins.loc[("printer_hour", "B"), "value"] == pytest.approx(0.0)
+    # A 3-day promise lets A's 1,000 units go by road: 1,000 · (1.5 − 0.5) = 1,000 a year.
+    day = margins.loc[("promise_day", "")]
+    assert day["product"] == "P" and day["target_days"] == 2.0 and day["value"] == pytest.approx(1000.0)
+
+
+def test_explain_from_the_command_line_writes_its_tables(tmp_path):
+    case_dir = tmp_path / "case"
+    case_dir.mkdir()
+    for name, frame in two_sites().items():
+        frame.to_csv(case_dir / f"{name}.csv", index=False)
+    done = CliRunner().invoke(app, ["explain", str(case_dir), "--out", str(tmp_path / "why"), "--jobs", "1"])
+    assert done.exit_code == 0, done.output
+    explain = pd.read_csv(tmp_path / "why" / "explain.csv")
+    assert list(explain["site"]) == ["A", "B"]
+    assert explain.loc[0, "delta_cost"] == pytest.approx(2000.0)
+    assert (tmp_path / "why" / "marginals.csv").exists()
+    assert json.loads((tmp_path / "why" / "base" / "summary.json").read_text())["objective"] == pytest.approx(PLAN)
+
+
+# ------------------------------------------------------------------ the configuration profile
+
+
+def test_the_profile_is_in_every_summary_and_traceable_to_flows(tmp_path):
+    done = CliRunner().invoke(app, ["solve", str(EXAMPLE), "--out", str(tmp_path / "out"), "--quiet"])
+    assert done.exit_code == 0
+    profile = json.loads((tmp_path / "out" / "summary.json").read_text())["profile"]
+    for key in ("sites_open", "share_units_made_in_destination_country", "share_units_largest_site",
+                "mean_delivery_km", "p95_delivery_km", "mean_lead_time_days", "p95_lead_time_days",
+                "share_value_crossing_border", "duty_per_unit", "co2_kg_per_unit", "share_units_from_stock",
+                "share_units_printed"):
+        assert key in profile
+    for key in [k for k in profile if k.startswith("share_")]:
+        assert 0.0 <= profile[key] <= 1.0
+    flows = pd.read_csv(tmp_path / "out" / "flows.csv")
+    weighted = (flows["units"] * flows["distance_km"]).sum() / flows["units"].sum()
+    assert profile["mean_delivery_km"] == pytest.approx(weighted, rel=1e-6)
+    assert profile["share_units_from_stock"] + profile["share_units_printed"] == pytest.approx(1.0)
+
+
+def test_the_profile_of_the_two_site_plan_by_hand():
+    profile = solve_case(two_sites()).profile
+    assert profile["sites_open"] == 2
+    assert profile["share_units_largest_site"] == pytest.approx(1000 / 1200)
+    assert profile["share_units_made_in_destination_country"] == pytest.approx(1.0)   # all in country X
+    assert profile["share_value_crossing_border"] == pytest.approx(0.0)
+    assert profile["mean_lead_time_days"] == pytest.approx(1.0)    # both lanes take a day
+    assert profile["p95_lead_time_days"] == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------ hub outage
+
+
+def test_losing_a_site_keeps_its_committed_costs_and_loses_its_capacity():
+    """Shortfall price: 10 × (dearest lane 4 + production 3) = 70 a unit.
+    Lose A: B's one printer makes 1,000 (its 1,000 h), 200 unserved; A's 500 and its printer's 100
+    stay: 800 + 200 + 3,000 + 4,000 + 200·70 = 22,000, +15,100 on the plan.
+    Lose B: A makes 1,000 by express, 200 unserved: 800 + 200 + 3,000 + 1,500 + 14,000 = 19,500,
+    +12,600."""
+    from footprint.stress import stress_case
+
+    case = load_case(two_sites())
+    result = solve_case(case)
+    table, summary = stress_case(result, case)
+    rows = table.set_index("site")
+    assert rows.loc["A", "units_unserved"] == pytest.approx(200.0)
+    assert rows.loc["A", "cost_increase"] == pytest.approx(22_000 - PLAN)
+    assert rows.loc["A", "shortfall_cost"] == pytest.approx(200 * 70)
+    assert rows.loc["A", "share_at_risk"] == pytest.approx(200 / 1200)
+    assert rows.loc["B", "units_unserved"] == pytest.approx(200.0)
+    assert rows.loc["B", "cost_increase"] == pytest.approx(19_500 - PLAN)
+    assert (table["cost_increase"] >= 0).all() and (table["units_late"] == 0).all()
+    assert summary["worst_site"] == "A" and summary["shortfall_price_per_unit"] == pytest.approx(70.0)
+
+
+def test_an_outage_costs_what_closing_saves_plus_the_committed_fixed_cost():
+    """The example's Birmingham warehouse: closing it in the plan costs 61,892 a year (explain);
+    losing it for a year when its 25,000 are already committed costs 25,000 more."""
+    from footprint.stress import stress_case
+
+    case = load_case(EXAMPLE, settings={"mip_gap": 0})
+    table, _ = stress_case(solve_case(case), case)
+    bhw = table.set_index("site").loc["BHW"]
+    assert bhw["cost_increase"] == pytest.approx(61_891.535839 + 25_000, abs=0.01)
+    assert bhw["units_unserved"] == 0.0
+
+
+def test_stress_from_the_command_line(tmp_path):
+    done = CliRunner().invoke(app, ["stress", str(EXAMPLE), "--out", str(tmp_path / "st"), "--gap", "0"])
+    assert done.exit_code == 0, done.output
+    stress = pd.read_csv(tmp_path / "st" / "stress.csv")
+    assert list(stress["site"]) == ["BHW", "LYS", "NUE"]
+    summary = json.loads((tmp_path / "st" / "insight.json").read_text())
+    assert summary["worst_site"] == "NUE"
