@@ -160,6 +160,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
         result.values = outcome.values
         result.messages.extend(serves_nothing(result))
         result.messages.extend(promises_without_price(result, case))
+        result.messages.extend(_resilience_price(result, case, extra_rows))
         drift = abs(sum(result.costs.values()) - outcome.objective)
         if drift > 1e-6 * max(1.0, abs(outcome.objective)):
             result.messages.append(f"warning: cost terms sum to {sum(result.costs.values()):.6f}, "
@@ -171,6 +172,22 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     else:
         result.messages.append(f"the solver stopped with status {outcome.status} and no plan")
     return result
+
+
+def _resilience_price(result: Result, case: Case, extra_rows) -> list[str]:
+    """With ``resilience_share``: the plain plan (the same case without it) solved too, and the
+    difference said (currency/year; both plans within their own proven gaps)."""
+    alpha = case.settings.get("resilience_share")
+    if alpha is None:
+        return []
+    plain = solve_case(case.with_settings({"resilience_share": None}), extra_rows=extra_rows)
+    if not plain.has_plan:
+        return []
+    extra = result.objective - plain.objective
+    result.kpis["plain_objective"] = plain.objective
+    result.kpis["resilience_extra_cost"] = extra
+    return [f"resilient design (resilience_share = {alpha:g}): {result.objective:,.0f} a year, {extra:+,.0f} against "
+            f"the plain plan ({plain.objective:,.0f}, which opens {', '.join(plain.kpis['open_site_ids'])})"]
 
 
 def status_within_gap(status: str, gap: float | None, goal: float) -> str:

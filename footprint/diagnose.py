@@ -85,6 +85,7 @@ def setting_conflicts(data: ModelData) -> list[str]:
     must_open = int((data.sites["status"] == "open").sum())
     if s.get("max_open_sites") is not None and s["max_open_sites"] < must_open:
         lines.append(f"settings max_open_sites = {s['max_open_sites']} but {must_open} sites have status open")
+    lines += _resilience_out_of_reach(data)
     alpha = s.get("min_service_level")
     if alpha is not None:
         on_time = data.ship[data.ship["on_time"]][["zone", "product"]].drop_duplicates()
@@ -202,3 +203,26 @@ def _service_level_short(elastic: Case) -> list[str]:
         return []
     return [f"min_service_level = {alpha:g} needs {alpha * total:,.0f} of {total:,.0f} units on time; the "
             f"limits let at most {best:,.0f} arrive on time ({best / total:.1%})"]
+
+
+def _resilience_out_of_reach(data: ModelData) -> list[str]:
+    """Zones whose demand no choice of sites can make resilient enough: the share of it that two
+    or more sites could serve on time, with every candidate open, is below ``resilience_share``."""
+    alpha = data.settings.get("resilience_share")
+    if alpha is None:
+        return []
+    timely = data.ship[data.ship["on_time"].to_numpy(bool)][["site", "zone", "product"]].drop_duplicates()
+    sites = timely.groupby(["zone", "product"])["site"].nunique()
+    dem = data.demand.set_index(["zone", "product"])["quantity"]
+    twice = dem[sites.reindex(dem.index).fillna(0).to_numpy() >= 2].groupby(level=0).sum()
+    share = (twice.reindex(dem.groupby(level=0).sum().index).fillna(0.0) / dem.groupby(level=0).sum())
+    short = share[share < alpha - 1e-9]
+    if short.empty:
+        return []
+    once = dem[sites.reindex(dem.index).fillna(0).to_numpy() < 2]
+    lines = [f"settings resilience_share = {alpha:g} is out of reach: in {len(short)} zone(s) too much demand "
+             "can be served on time from one site only, whichever sites open:"]
+    for zone, value in short.sort_values().head(MAX_LINES).items():
+        products = ", ".join(once.loc[zone].index.astype(str)[:5]) if zone in once.index.get_level_values(0) else ""
+        lines.append(f"  zone {zone}: at most {value:.0%} (only one site reaches {products} on time)")
+    return lines

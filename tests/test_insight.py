@@ -161,3 +161,34 @@ def test_stress_from_the_command_line(tmp_path):
     assert list(stress["site"]) == ["BHW", "LYS", "NUE"]
     summary = json.loads((tmp_path / "st" / "insight.json").read_text())
     assert summary["worst_site"] == "NUE"
+
+
+# ------------------------------------------------------------------ resilient design
+
+
+def resilient_case(**settings):
+    """Zone Z, 100 units, no promise. A (fixed 100, lane 1) or B (fixed 300, lane 2); one printer of
+    100 makes them at 3 each. Plain: A alone, 100 + 100 + 300 + 100 = 600."""
+    return tiny_case(sites=[site("A", 100.0), site("B", 300.0)], zones=[zone("Z")], modes=None,
+                     lanes=[lane("A", "Z", 1.0, transit_days=1.0), lane("B", "Z", 2.0, transit_days=1.0)],
+                     demand=[demand("Z", 100.0)], settings={"mip_gap": 0, **settings})
+
+
+def test_a_resilient_plan_keeps_a_second_site_within_reach_and_says_what_it_costs():
+    plain = solve_case(resilient_case())
+    assert plain.objective == pytest.approx(600.0) and plain.kpis["open_site_ids"] == ["A"]
+    resilient = solve_case(resilient_case(resilience_share="100%"))
+    # B opens (300) and stays idle: losing A, B can still reach Z; A keeps making the units.
+    assert resilient.objective == pytest.approx(900.0)
+    assert resilient.kpis["open_site_ids"] == ["A", "B"]
+    assert resilient.kpis["resilience_extra_cost"] == pytest.approx(300.0)
+    assert any("resilient design (resilience_share = 1): 900 a year, +300 against the plain plan (600" in m
+               for m in resilient.messages)
+
+
+def test_a_resilience_share_out_of_reach_is_named_before_solving():
+    case = resilient_case(resilience_share=1.0)
+    case["lanes"] = case["lanes"].iloc[:1]   # only A reaches Z
+    result = solve_case(case)
+    assert result.status == "infeasible"
+    assert result.messages[1] == "  zone Z: at most 0% (only one site reaches P on time)"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from footprint.derive import ModelData
-from footprint.model import bands, capacity, costs, flows, sites, stock
+from footprint.model import bands, capacity, costs, flows, resilience, sites, stock
 from footprint.model.blocks import INF, ModelBlocks, VarBlock
 
 FAMILIES = (
@@ -31,7 +31,7 @@ FAMILIES = (
     capacity.minimum_utilisation, capacity.tier_link, capacity.tooling,
     capacity.product_printer_link, capacity.product_tier_link, capacity.demand_cover,
     flows.demand_balance, flows.site_balance, flows.strong_linking, flows.single_sourcing,
-    flows.service_level, stock.transfer_link, stock.stock_pieces, bands.band_rows,
+    flows.service_level, stock.transfer_link, stock.stock_pieces, bands.band_rows, resilience.resilience_rows,
 )
 
 
@@ -83,6 +83,10 @@ def variables(data: ModelData) -> dict[str, VarBlock]:
         n = len(data.downgrades)
         blocks.append(VarBlock("Down", n, "continuous", np.zeros(n), data.downgrades["reach"].to_numpy(float),
                                "units of p made at s in a faster level, shipped on a slower level's lanes"))
+    if data.settings.get("resilience_share") is not None:
+        n = len(resilience.covered(data))
+        blocks.append(VarBlock("Resilient", n, "continuous", np.zeros(n), np.ones(n),
+                               "zone k's demand for p stays servable on time after any one site is lost"))
     if data.settings["single_sourcing"]:
         n = len(data.skp)
         blocks.append(VarBlock("Assign", n, "binary", np.zeros(n), np.ones(n), "zone k gets p from site s"))
