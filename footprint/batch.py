@@ -232,7 +232,7 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
               scheduler: str | None = None, settings: Mapping[str, object] | None = None,
               settings_origin: str = "--set", progress: bool = False,
               extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None,
-              warm_start: bool = False) -> BatchOutcome:
+              warm_start: bool = False, warm_from=None) -> BatchOutcome:
     """Solve many scenarios and (when ``out`` is given) write their results and the comparison.
 
     ``scenarios``: :class:`Scenario` objects, ``.toml`` scenario files, or case
@@ -243,7 +243,8 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
     line's ``--set``). ``extra(folder, runs)`` may add files to the output
     folder before it is put in place (the sweep's table and chart).
     ``warm_start``: solve the first scenario first and start every other
-    from its plan (off by default: see benchmarks/README.md, "Warm starts").
+    from its plan (off by default: see benchmarks/README.md, "Warm starts"). ``warm_from``: a
+    result solved before (e.g. the base of ``footprint explain``) whose plan starts every scenario.
 
     Raises :class:`InputError` (and writes nothing) for a bad option, two
     scenarios with one name, an ``out`` that is not an earlier batch folder,
@@ -283,7 +284,8 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
             pool = _DaskPool(scheduler) if scheduler else _LocalPool(jobs or max(1, min(os.cpu_count() or 1,
                                                                                        len(pending))))
             try:
-                _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start)
+                _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start,
+                           seed=warm_from)
             except BaseException:
                 pool.close(abort=True)
                 raise
@@ -311,14 +313,14 @@ def _check_names(runs: list[ScenarioRun]) -> None:
         raise InputError(problems)
 
 
-def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False) -> None:
+def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False,
+               seed=None) -> None:
     """Hand each scenario to the pool with its base case read once here; collect the results.
 
     With ``warm_start`` the first scenario is solved alone first and its plan
-    seeds every other scenario.
+    seeds every other scenario; ``seed`` (a result) seeds them all instead.
     """
-    seed = None
-    if warm_start and len(pending) > 1:
+    if seed is None and warm_start and len(pending) > 1:
         _solve_all(pool, runs, loaded, pending[:1], settings, settings_origin, bar, task)
         first = runs[pending[0]].result
         seed = first if first is not None and first.has_plan else None

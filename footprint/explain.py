@@ -36,41 +36,33 @@ def explain_case(source, settings: Mapping[str, object] | None = None, jobs: int
                  progress: bool = False):
     """The base plan and one row per candidate site with its decision flipped (see the module
     docstring). Returns (base result, explain table). Raises InputError for invalid input."""
+    from footprint.api import solve_case
     from footprint.batch import as_scenario, run_batch
     from footprint.scenario import Change, Scenario
 
     scenario = Scenario(name="case", base=source) if isinstance(source, Mapping) else as_scenario(source)
     case = scenario.load(settings, "--set")
+    base = solve_case(case)
+    if not base.has_plan:
+        raise InputError([f"{scenario.label}: the case has no plan ({base.status})", *base.messages])
     sites = case.table("sites")
     candidates = sites[sites["status"] == "candidate"]["site"].tolist()
-    base = scenario if scenario.name else replace(scenario, name="base")
+    opened = set(base.tables["sites"].loc[base.tables["sites"]["open"], "site"])
     flips = []
     for site in candidates:
-        change = Change(table="sites", op="set", values={"status": "closed"}, where={"site": (site,)},
-                        label=f"explain: site {site} closed")
-        flips.append(base.with_change(change, name=f"{base.name}-{site}-closed"))
-    outcome = run_batch([base, *flips], jobs=jobs, settings=settings, progress=progress, warm_start=True)
-    first = outcome.runs[0]
-    if not first.has_plan:
-        raise InputError([f"{base.label}: the base case has no plan ({first.status}): {first.reason}"])
-    result = first.result
-    opened = set(result.tables["sites"].loc[result.tables["sites"]["open"], "site"])
-    # A site the plan leaves closed is flipped open instead: re-run those with status open.
-    reruns = []
-    for site in candidates:
-        if site not in opened:
-            change = Change(table="sites", op="set", values={"status": "open"}, where={"site": (site,)},
-                            label=f"explain: site {site} forced open")
-            reruns.append(base.with_change(change, name=f"{base.name}-{site}-open"))
-    forced = {}
-    if reruns:
-        again = run_batch([base, *reruns], jobs=jobs, settings=settings, progress=progress, warm_start=True)
-        forced = {run.name: run for run in again.runs[1:]}
-    closed_runs = {run.name: run for run in outcome.runs[1:]}
+        status = "closed" if site in opened else "open"
+        change = Change(table="sites", op="set", values={"status": status}, where={"site": (site,)},
+                        label=f"explain: site {site} {status}")
+        flips.append(scenario.with_change(change, name=f"{scenario.name}-{site}-{status}"))
+    if not flips:
+        return base, pd.DataFrame(columns=EXPLAIN_COLUMNS)
+    outcome = run_batch(flips, jobs=jobs, settings=settings, progress=progress, warm_from=base)
+    result = base
+    by_name = {run.name: run for run in outcome.runs}
     rows = []
     for site in candidates:
         in_plan = site in opened
-        run = closed_runs[f"{base.name}-{site}-closed"] if in_plan else forced[f"{base.name}-{site}-open"]
+        run = by_name[f"{scenario.name}-{site}-{'closed' if in_plan else 'open'}"]
         row = {"site": site, "in_plan": in_plan, "flip": "close" if in_plan else "open", "status": run.status}
         if run.has_plan:
             flipped = run.result
