@@ -192,3 +192,25 @@ def test_a_resilience_share_out_of_reach_is_named_before_solving():
     result = solve_case(case)
     assert result.status == "infeasible"
     assert result.messages[1] == "  zone Z: at most 0% (only one site reaches P on time)"
+
+
+def test_the_comparison_has_delta_cost_tier_changes_and_the_profile():
+    from types import SimpleNamespace
+
+    from footprint.report.compare import comparison_table
+
+    def run(name, objective, tiers, printers, profile):
+        sites = pd.DataFrame({"site": list(tiers), "open": [True] * len(tiers), "tier": list(tiers.values()),
+                              "status": ["candidate"] * len(tiers), "units_made": [1.0] * len(tiers)})
+        table = pd.DataFrame([{"site": s, "technology": "T", "printers": n} for s, n in printers.items()])
+        result = SimpleNamespace(objective=objective, best_bound=objective, mip_gap=0.0, costs={},
+                                 kpis={"open_sites": len(tiers), "printers_by_technology": {"T": sum(printers.values())}},
+                                 tables={"sites": sites, "printers": table}, timings={}, profile=profile)
+        return SimpleNamespace(name=name, status="optimal", result=result, has_plan=True, reason="")
+
+    base = run("base", 1000.0, {"A": "micro"}, {"A": 2}, {"sites_open": 1, "mean_delivery_km": 100.0})
+    grown = run("grown", 1300.0, {"A": "hub", "B": "micro"}, {"A": 9, "B": 1}, {"sites_open": 2, "mean_delivery_km": 80.0})
+    table = comparison_table([base, grown]).set_index("scenario")
+    assert table.loc["base", "delta_cost"] == 0.0 and table.loc["grown", "delta_cost"] == 300.0
+    assert table.loc["grown", "tier_changes"] == "A micro→hub" and table.loc["grown", "sites_opened"] == "B"
+    assert table.loc["grown", "profile_mean_delivery_km"] == 80.0 and table.loc["base", "profile_sites_open"] == 1
