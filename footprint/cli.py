@@ -262,6 +262,37 @@ def validate(case: Path = typer.Argument(..., help="case folder, .xlsx workbook 
     out_console.print(f"{loaded.name}: valid ({counts})", markup=False)
 
 
+@app.command()
+def template(path: Path = typer.Argument(..., help="the .xlsx workbook to write")) -> None:
+    """Write an empty case workbook: every table and column, a README sheet, drop-down lists."""
+    from footprint.io.workbook import write_template
+
+    with _planner_errors():
+        if path.suffix.lower() != ".xlsx":
+            raise InputError(f"{path}: a case workbook is an .xlsx file")
+        if path.exists():
+            raise InputError(f"{path}: exists; choose another name (nothing was written)")
+        write_template(path)
+    out_console.print(f"template written to {path}", markup=False)
+
+
+@app.command()
+def export(
+    case: Path = typer.Argument(..., help="case folder, .xlsx workbook or .toml scenario"),
+    path: Path = typer.Argument(..., help="the .xlsx workbook to write"),
+) -> None:
+    """Write any case (a scenario with its changes applied) as one workbook."""
+    from footprint.io.workbook import export_case
+
+    with _planner_errors():
+        if path.suffix.lower() != ".xlsx":
+            raise InputError(f"{path}: a case workbook is an .xlsx file")
+        if path.exists() and path.resolve() == Path(case).resolve():
+            raise InputError(f"{path}: is the case itself; choose another name (nothing was written)")
+        export_case(case, path)
+    out_console.print(f"case written to {path}", markup=False)
+
+
 @app.command("import-orlib")
 def import_orlib_cmd(
     file: Path = typer.Argument(..., help="Beasley OR-Library capacitated warehouse location file"),

@@ -1,0 +1,85 @@
+"""Case workbooks (issue 17, first part): the template from the schema, and export round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from footprint import solve_case
+from footprint.cli import app
+from footprint.schema import TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "data" / "example"
+RUNNER = CliRunner()
+
+
+def test_the_template_has_every_table_and_column_of_the_schema(tmp_path):
+    done = RUNNER.invoke(app, ["template", str(tmp_path / "case.xlsx")])
+    assert done.exit_code == 0, done.output
+    book = load_workbook(tmp_path / "case.xlsx")
+    assert [s for s in book.sheetnames if s not in ("README", "_lists")] == list(TABLES)
+    for name, table in TABLES.items():
+        sheet = book[name]
+        assert [c.value for c in sheet[1]] == table.column_names
+        assert sheet.freeze_panes == "A2"
+    readme = pd.read_excel(tmp_path / "case.xlsx", sheet_name="README", header=2)
+    assert len(readme) == sum(len(t.columns) for t in TABLES.values())
+    row = readme[(readme["table"] == "sites") & (readme["column"] == "status")].iloc[0]
+    assert row["allowed"] == "candidate, open, closed" and row["default"] == "candidate"
+    # Drop-downs: the status list, and a lane's mode from the modes sheet.
+    lists = {str(v.sqref): v.formula1 for v in book["sites"].data_validations.dataValidation}
+    assert any('"candidate,open,closed"' == f for f in lists.values())
+    modes = [v.formula1 for v in book["lanes"].data_validations.dataValidation]
+    assert any("'modes'!$A$2" in f for f in modes)
+    # An empty template is a case with no rows: every required table is named, nothing crashes.
+    done = RUNNER.invoke(app, ["validate", str(tmp_path / "case.xlsx")])
+    assert done.exit_code == 2 and "sheet sites: has no rows" in done.output
+
+
+def test_the_template_refuses_to_overwrite(tmp_path):
+    (tmp_path / "mine.xlsx").write_bytes(b"planner's work")
+    done = RUNNER.invoke(app, ["template", str(tmp_path / "mine.xlsx")])
+    assert done.exit_code == 2 and "exists" in done.output
+    assert (tmp_path / "mine.xlsx").read_bytes() == b"planner's work"
+
+
+def test_a_folder_exported_as_a_workbook_solves_to_the_same_optimum(tmp_path):
+    done = RUNNER.invoke(app, ["export", str(EXAMPLE), str(tmp_path / "example.xlsx")])
+    assert done.exit_code == 0, done.output
+    folder = solve_case(EXAMPLE, settings={"mip_gap": 0})
+    book = solve_case(tmp_path / "example.xlsx", settings={"mip_gap": 0})
+    assert book.objective == pytest.approx(folder.objective, rel=1e-12)
+
+
+def test_a_scenario_exported_carries_its_changes(tmp_path):
+    scenario = tmp_path / "dear.toml"
+    scenario.write_text(f'name = "dear"\ncase = "{EXAMPLE}"\n[settings]\nmip_gap = 0\n'
+                        '[[change]]\ntable = "technologies"\nwhere = { technology = "SLS" }\n'
+                        'multiply = { printer_cost = 2 }\n')
+    RUNNER.invoke(app, ["export", str(scenario), str(tmp_path / "dear.xlsx")])
+    direct = solve_case(scenario)
+    exported = solve_case(tmp_path / "dear.xlsx")
+    assert exported.settings["mip_gap"] == 0
+    assert exported.objective == pytest.approx(direct.objective, rel=1e-12)
+    assert direct.objective != pytest.approx(solve_case(EXAMPLE, settings={"mip_gap": 0}).objective)
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text(tmp_path):
+    import shutil
+
+    folder = tmp_path / "case"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.md", "*.png"))
+    sites = pd.read_csv(folder / "sites.csv", dtype=str, keep_default_na=False)
+    sites.loc[sites["site"] == "LYS", "name"] = '=HYPERLINK("http://x")'
+    sites.to_csv(folder / "sites.csv", index=False)
+    RUNNER.invoke(app, ["export", str(folder), str(tmp_path / "case.xlsx")])
+    cell = next(c for row in load_workbook(tmp_path / "case.xlsx")["sites"].iter_rows() for c in row
+                if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")'
+    back = solve_case(tmp_path / "case.xlsx", settings={"mip_gap": 0})
+    assert back.tables["sites"].set_index("site").loc["LYS", "name"] == '=HYPERLINK("http://x")'
