@@ -32,6 +32,14 @@ def _report_cells(problems: Problems, raw: RawTable, column: str, positions, mes
         problems.add_more(raw.where(None, column), len(positions) - MAX_LISTED, "rows with the same problem")
 
 
+def _did_you_mean(word: str, known: list[str]) -> str:
+    """': did you mean fixed_cost?' where a known name is close (a typo), else nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(word.strip().lower(), known, n=1, cutoff=0.75)
+    return f": did you mean {close[0]}?" if close else ""
+
+
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -104,7 +112,8 @@ def parse_table(problems: Problems, raw: RawTable) -> pd.DataFrame:
     known = table.column_names
     for col in frame.columns:
         if col not in known:
-            problems.add(raw.where(None, col), f"unknown column (known columns of {table.name}: {', '.join(known)})")
+            problems.add(raw.where(None, col), f"unknown column{_did_you_mean(col, known)} (known columns of "
+                                               f"{table.name}: {', '.join(known)})")
     if len(set(frame.columns)) != len(frame.columns):
         problems.add(raw.source, "a column name appears twice in the header")
     missing_required = [c.name for c in table.columns if c.required and c.name not in frame.columns]
@@ -198,7 +207,8 @@ def validate_tables(raw_tables: dict[str, RawTable], container: str, problems: P
         if raw.problem is not None:
             problems.lines.extend(raw.problem.splitlines())
         elif name not in TABLES:
-            problems.add(raw.source, f"unknown table '{name}' (known tables: {', '.join(TABLES)})")
+            problems.add(raw.source, f"unknown table '{name}'{_did_you_mean(name, list(TABLES))} (known tables: "
+                                     f"{', '.join(TABLES)})")
     present = {n for n, r in raw_tables.items()
                if n in TABLES and n not in unreadable and (TABLES[n].required or len(r.frame))}
     for name in REQUIRED_TABLES:

@@ -83,3 +83,50 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(tmp_path):
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")'
     back = solve_case(tmp_path / "case.xlsx", settings={"mip_gap": 0})
     assert back.tables["sites"].set_index("site").loc["LYS", "name"] == '=HYPERLINK("http://x")'
+
+
+def test_a_workbook_as_planners_save_it_is_read(tmp_path):
+    """Sheet names in any letter case, a blank row and column before the table, numbers stored as
+    text, Excel booleans, a Notes sheet: the same optimum; row numbers in messages stay the sheet's."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for csv in sorted(EXAMPLE.glob("*.csv")):
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        sheet = book.create_sheet(csv.stem.capitalize())
+        offset = 2 if csv.stem == "sites" else 1   # sites: one blank row and one blank column first
+        for j, column in enumerate(frame.columns):
+            sheet.cell(row=offset, column=offset + j - (offset - 1) + (1 if offset == 2 else 0), value=column)
+        for i, row in enumerate(frame.itertuples(index=False), start=offset + 1):
+            for j, value in enumerate(row):
+                cell = sheet.cell(row=i, column=j + (2 if offset == 2 else 1))
+                if csv.stem == "sites" and frame.columns[j] == "warehouse":
+                    cell.value = value.lower() == "true"          # an Excel boolean
+                else:
+                    cell.value = value                             # every number as text
+    book.create_sheet("Notes").cell(row=1, column=1, value="my notes")
+    book.save(tmp_path / "saved.xlsx")
+    result = solve_case(tmp_path / "saved.xlsx", settings={"mip_gap": 0})
+    assert result.objective == pytest.approx(solve_case(EXAMPLE, settings={"mip_gap": 0}).objective, rel=1e-12)
+    # A bad cell in the shifted sheet is named at the row the spreadsheet shows (header in row 2).
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "saved.xlsx")
+    wb["Sites"]["G4"] = "-5"          # row 4 = Lyon (header in row 2), column G = fixed_cost
+    wb.save(tmp_path / "saved.xlsx")
+    done = RUNNER.invoke(app, ["validate", str(tmp_path / "saved.xlsx")])
+    assert "saved.xlsx sheet Sites row 4, column fixed_cost: -5 is out of range" in done.output
+
+
+def test_an_unknown_column_or_table_gets_a_did_you_mean(tmp_path):
+    import shutil
+
+    folder = tmp_path / "case"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.md", "*.png"))
+    sites = pd.read_csv(folder / "sites.csv", dtype=str, keep_default_na=False)
+    sites.rename(columns={"fixed_cost": "fixed_costs"}).to_csv(folder / "sites.csv", index=False)
+    (folder / "technologys.csv").write_text((folder / "technologies.csv").read_text())
+    done = RUNNER.invoke(app, ["validate", str(folder)])
+    assert "sites.csv, column fixed_costs: unknown column: did you mean fixed_cost?" in done.output
+    assert "technologys.csv: unknown table 'technologys': did you mean technologies?" in done.output

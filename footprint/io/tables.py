@@ -182,26 +182,50 @@ def read_workbook(path: Path) -> dict[str, RawTable]:
     value (a file written by a program, never opened in a spreadsheet) would read as empty and
     so silently as the column's default: it is named instead."""
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl", header=None)
     except Exception as exc:  # openpyxl raises many types for a bad file
         raise InputError(f"{path.name}: cannot be read as an .xlsx workbook ({exc})") from None
+    from footprint.schema import TABLES
+
+    by_lower = {name.lower(): name for name in TABLES}
     unsaved = _formulas_without_values(path)
     tables = {}
-    for sheet, frame in sheets.items():
+    for sheet, grid in sheets.items():
         if sheet.strip().lower() in IGNORED_SHEETS or sheet.startswith("_"):
             continue
+        # Sheet names in any letter case ('Sites'), as planners name them.
+        name = by_lower.get(sheet.strip().lower(), sheet.strip())
         source = f"{path.name} sheet {sheet}"
         if sheet in unsaved:
-            tables[sheet.strip()] = RawTable(sheet.strip(), pd.DataFrame(), source, np.zeros(0, dtype=int),
-                                             problem="\n".join(f"{source} row {r}, column {c}: a formula "
-                                                               "without a saved value: footprint reads only "
-                                                               "values; open and save the workbook in a "
-                                                               "spreadsheet, or type the value"
-                                                               for r, c in unsaved[sheet]))
+            tables[name] = RawTable(name, pd.DataFrame(), source, np.zeros(0, dtype=int),
+                                    problem="\n".join(f"{source} row {r}, column {c}: a formula without a saved "
+                                                      "value: footprint reads only values; open and save the "
+                                                      "workbook in a spreadsheet, or type the value"
+                                                      for r, c in unsaved[sheet]))
             continue
+        frame, first_row = _header_found(grid)
         text, rows = _as_text(frame)
-        tables[sheet.strip()] = RawTable(sheet.strip(), text, source, rows)
+        tables[name] = RawTable(name, text, source, rows + first_row)
     return tables
+
+
+def _header_found(grid: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """A sheet read without a header: blank rows and columns before the table dropped, the first
+    row left as the header. Returns the frame and how many rows came before the header (so that
+    row numbers stay the ones the spreadsheet shows)."""
+    filled = grid.notna() & grid.map(lambda v: not (isinstance(v, str) and not v.strip()))
+    if not filled.to_numpy().any():
+        return pd.DataFrame(), 0
+    top = int(np.flatnonzero(filled.any(axis=1).to_numpy())[0])
+    left = int(np.flatnonzero(filled.any(axis=0).to_numpy())[0])
+    body = grid.iloc[top:, left:]
+    header = [("" if (v is None or (isinstance(v, float) and v != v)) else _cell_text(v)) for v in body.iloc[0]]
+    # Trailing header cells left empty are not columns.
+    while header and header[-1] == "":
+        header.pop()
+    frame = body.iloc[1:, :len(header)].copy()
+    frame.columns = header
+    return frame.reset_index(drop=True), top
 
 
 def _formulas_without_values(path: Path) -> dict[str, list[tuple[int, str]]]:
