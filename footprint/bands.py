@@ -76,10 +76,10 @@ def band_table(case: Case) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def level_label(group: str, queue_days: float, banded: bool) -> str:
+def level_label(group: str, queue_days: float, banded: bool, digits: int = 2) -> str:
     """A level's source label: the group's technologies, and for a banded level the longest queue
-    its units may have waited, e.g. ``SLS@q<=0.42d``."""
-    return f"{group}@q<={queue_days:.2f}d" if banded else group
+    its units may have waited, e.g. ``SLS@q<=0.42d`` (more decimals where two queues need them)."""
+    return f"{group}@q<={queue_days:.{digits}f}d" if banded else group
 
 
 def order_levels(orders: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
@@ -96,8 +96,23 @@ def order_levels(orders: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
     keys = ["site", "product", "group"]
     rows["rank"] = rows.groupby(keys)["queue_days"].rank(method="dense").astype(int) - 1
     banded = rows.groupby(keys + ["rank"])["band"].transform(lambda b: bool((b != "").any()))
-    rows["source"] = [level_label(g, q, b) for g, q, b in zip(rows["group"], rows["queue_days"], banded)]
+    digits = _label_digits(rows)
+    rows["source"] = [level_label(g, q, b, digits.get(g, 2))
+                      for g, q, b in zip(rows["group"], rows["queue_days"], banded)]
     return rows.reset_index(drop=True)
+
+
+def _label_digits(rows: pd.DataFrame) -> dict[str, int]:
+    """Per group, the decimals that tell its distinct queues apart in their labels (two queues
+    that round alike would otherwise merge two levels into one source)."""
+    out = {}
+    for group, queues in rows.groupby("group")["queue_days"]:
+        distinct = np.unique(queues.to_numpy(float))
+        for digits in (2, 3, 4, 6, 9, 12):
+            if len({f"{q:.{digits}f}" for q in distinct}) == len(distinct):
+                break
+        out[group] = digits
+    return out
 
 
 def downgrades(levels: pd.DataFrame, origin: pd.Series) -> pd.DataFrame:

@@ -184,7 +184,8 @@ def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, source
     first = np.ones(len(order), dtype=bool)
     first[1:] = key[order][1:] != key[order][:-1]
     keep = order[first]
-    if st["min_service_level"] is not None:
+    # On-time lanes matter to a service level and to resilience (both count them).
+    if st["min_service_level"] is not None or st.get("resilience_share") is not None:
         timely = order[on_time[order]]
         tkey = key[timely]
         tfirst = np.ones(len(timely), dtype=bool)
@@ -213,7 +214,8 @@ def dearer_than_unmet(ship: pd.DataFrame, make: pd.DataFrame, site_tech: pd.Data
     from stock stay too.
     Returns a boolean mask over ``ship``."""
     penalty = demand["unmet_penalty"].to_numpy(float)[ship["_d"].to_numpy()]
-    if settings["min_service_level"] is not None or ship.empty or np.isnan(penalty).all():
+    if (settings["min_service_level"] is not None or settings.get("resilience_share") is not None
+            or ship.empty or np.isnan(penalty).all()):
         return np.zeros(len(ship), dtype=bool)
     n_p = len(products)
     mk = make.merge(site_tech[["site", "technology", "min_utilisation"]], on=["site", "technology"])
@@ -259,7 +261,8 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     ship = _product_lanes(case, lanes, demand, sources, sites, zones, products, territory)
     # With utilisation bands, a lane at a faster level is dropped where a slower one serves as well.
     ship = ship[bands.prune_levels(ship, ship["_rank"].to_numpy(), ship["_group"].to_numpy(),
-                                   s["min_service_level"] is not None)].reset_index(drop=True)
+                                   s["min_service_level"] is not None or s.get("resilience_share") is not None)
+                ].reset_index(drop=True)
 
     # Demand each site can reach, per product: bounds printers and tooling.
     quantity = demand["quantity"].to_numpy(float)

@@ -189,12 +189,13 @@ def _service_level_short(elastic: Case) -> list[str]:
     from footprint.strategy import solve_blocks
 
     alpha = float(elastic.settings["min_service_level"])
-    free = elastic.with_settings({"min_service_level": None})
-    data = derive(free)
+    # Derived with the service level on (so that every on-time lane is kept), its row dropped.
+    data = derive(elastic)
     blocks = build_blocks(data)
+    blocks.rows = [b for b in blocks.rows if b.name != "ServiceLevel"]
     on_time = data.ship["on_time"].to_numpy(bool).astype(float)
     blocks.costs = [CostTerm("unmet", [("Ship", -on_time)])]
-    outcome = solve_blocks(blocks, free.settings)
+    outcome = solve_blocks(blocks, elastic.settings)
     if not outcome.has_plan:
         return []
     best = float(on_time @ outcome.values["Ship"])

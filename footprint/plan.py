@@ -181,14 +181,23 @@ def _as_made(flows: pd.DataFrame, prod: pd.DataFrame, data: ModelData) -> pd.Dat
         ["site", "product", "source", "group", "queue_days"]].rename(columns={"queue_days": "lane_queue"})
     out = flows.merge(lane_level, on=["site", "product", "source"], how="left").merge(
         single, on=["site", "product", "group"], how="left")
-    moved = out["made_source"].notna().to_numpy()
+    # A flow charged lateness keeps its lane's level: shown faster, its cost would not add up.
+    moved = out["made_source"].notna().to_numpy() & (out["lateness_cost"].to_numpy(float) <= 0)
     out.loc[moved, "lead_time_days"] = (out.loc[moved, "lead_time_days"] - out.loc[moved, "lane_queue"]
                                         + out.loc[moved, "made_queue"])
     out.loc[moved, "source"] = out.loc[moved, "made_source"]
     target = out["target_days"].to_numpy(float)
     out["on_time"] = np.isnan(target) | (out["lead_time_days"].to_numpy(float) <= np.where(np.isnan(target), 0.0, target)
                                                   + ON_TIME_TOLERANCE_DAYS)
-    return out[flows.columns].set_index(flows.index)
+    out = out[flows.columns]
+    # Two lanes of one mode (the made level's and a slower one's) now read alike: one row, summed.
+    keys = ["site", "zone", "product", "mode", "source", "origin"]
+    if out.duplicated(keys).any():
+        sums = ["units", "transport_cost", "duty_cost", "lateness_cost", "co2_kg"]
+        first = [c for c in out.columns if c not in keys + sums]
+        out = out.groupby(keys, as_index=False, sort=False).agg({**{c: "sum" for c in sums},
+                                                                 **{c: "first" for c in first}})[flows.columns]
+    return out
 
 
 def uses_bands(data: ModelData) -> bool:

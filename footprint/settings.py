@@ -43,7 +43,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("resilience_share", "float", None, "resilient design: losing any one site leaves at least this share "
             "of every zone's demand within reach of another open site on time (0–1 or a percentage; empty = off)",
             SHARE, share=True),
-    Setting("holding_rate", "float", 0.25, "share of a unit's value per year that holding it in stock costs (0.25 or 25%)", NONNEG, share=True),
+    Setting("holding_rate", "float", 0.25, "share of a unit's value per year that holding it in stock costs (0.25 or 25%)", SHARE, share=True),
     Setting("stock_service_level", "float", 0.95, "cycle service level of safety stock (0-1, exclusive, or a percentage such as 95%)",
             Range(0.0, 1.0, low_open=True, high_open=True), share=True),
     Setting("review_days", "float", 7.0, "days between replenishments of a stock", POSITIVE),

@@ -44,9 +44,12 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
-def _comma_hint(text: str) -> str:
-    """Why a number with a comma is refused, and what to write instead."""
+def _comma_hint(text: str, decimal_comma: bool = False) -> str:
+    """Why a number with a comma is refused, and what to write instead. In a file written with
+    ';' or tabs a comma is the decimal mark ('1,500' is 1.5); elsewhere '1,500' may be either."""
     text = text.strip()
+    if decimal_comma and _DECIMAL_COMMA.match(text):
+        return f" (it has a decimal comma: write {text.replace(',', '.')})"
     if _THOUSANDS.match(text):
         return f" (a comma is ambiguous here: write {text.replace(',', '')} without thousands separators)"
     if _DECIMAL_COMMA.match(text):
@@ -66,7 +69,7 @@ def _parse_column(problems: Problems, raw: RawTable, spec: Column, text: pd.Seri
         numbers[nan_word] = np.inf
         not_number = ~empty & np.isnan(numbers)
         _report_cells(problems, raw, spec.name, np.flatnonzero(not_number),
-                      lambda p: f"'{text.iloc[p]}' is not a number{_comma_hint(text.iloc[p])}")
+                      lambda p: f"'{text.iloc[p]}' is not a number{_comma_hint(text.iloc[p], raw.decimal_comma)}")
         ok = ~empty & ~not_number
         infinite = ok & ~np.isfinite(numbers)
         _report_cells(problems, raw, spec.name, np.flatnonzero(infinite),

@@ -288,3 +288,16 @@ def test_the_relaxation_with_bands_never_bounds_above_the_optimum(seed):
     bounds = [relax.evaluate(start * f).bound for f in rng.uniform(0.5, 2.0, size=(200, len(start)))]
     assert max(bounds) <= optimum * (1 + 1e-9)
     assert max(bounds) >= 0.5 * optimum
+
+
+def test_two_bands_whose_queues_round_alike_stay_two_levels():
+    """Quarter-hour jobs: bands at 50 % and 60 % wait 0.0065 and 0.0098 days, both '0.01' to two
+    decimals. They must remain two sources (a third decimal tells them apart) and the hub solves."""
+    bands = [dict(technology="F", band="slow", max_utilisation=0.5), dict(technology="F", band="fast", max_utilisation=0.6)]
+    case = hub_case(target=None, bands=bands)
+    case["technologies"]["job_hours"] = 0.25
+    data = derive(load_case(case))
+    assert sorted(set(data.make["source"])) == ["F@q<=0.007d", "F@q<=0.010d"]
+    result = solve(case)
+    assert result.objective == pytest.approx(BUSY)   # 600 h fit one printer at 60 %
+    assert result.tables["printers"]["band"].tolist() == ["fast"]

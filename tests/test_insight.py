@@ -214,3 +214,43 @@ def test_the_comparison_has_delta_cost_tier_changes_and_the_profile():
     assert table.loc["base", "delta_cost"] == 0.0 and table.loc["grown", "delta_cost"] == 300.0
     assert table.loc["grown", "tier_changes"] == "A micro→hub" and table.loc["grown", "sites_opened"] == "B"
     assert table.loc["grown", "profile_mean_delivery_km"] == 80.0 and table.loc["base", "profile_sites_open"] == 1
+
+
+def test_resilience_never_forces_open_a_site_for_demand_the_plan_leaves_unserved():
+    """Z wants P (100, reached by A and B) and Q (1 unit, penalty 5, made only at C, fixed 10,000).
+    Plain: A alone (100 + 100 + 300 + 100), Q unserved (5): 605. With a resilience share of 0 nothing
+    changes; at 0.5, P (100 of 101) needs A and B: 905, and C stays closed."""
+    case = tiny_case(
+        sites=[site("A", 100.0), site("B", 300.0), site("C", 10_000.0)], zones=[zone("Z")], modes=None,
+        products=[dict(product="P", weight_kg=1.0), dict(product="Q", weight_kg=1.0)],
+        processes=[dict(product="P", technology="T", hours_per_unit=1.0, variable_cost=3.0),
+                   dict(product="Q", technology="U", hours_per_unit=1.0, variable_cost=3.0)],
+        technologies=[dict(technology="T", printer_cost=100.0, hours_per_year=1000.0, max_utilisation=1.0),
+                      dict(technology="U", printer_cost=100.0, hours_per_year=1000.0, max_utilisation=1.0)],
+        site_technologies=[dict(site="A", technology="T"), dict(site="B", technology="T"),
+                           dict(site="C", technology="U")],
+        lanes=[lane(s, "Z", 1.0, transit_days=1.0) for s in ("A", "B", "C")],
+        demand=[demand("Z", 100.0), demand("Z", 1.0, product="Q", unmet_penalty=5.0)], settings={"mip_gap": 0})
+    plain = solve_case(case)
+    assert plain.objective == pytest.approx(605.0) and plain.kpis["open_site_ids"] == ["A"]
+    zero = solve_case(case, settings={"resilience_share": 0})
+    assert zero.objective == pytest.approx(605.0)
+    half = solve_case(case, settings={"resilience_share": 0.5})
+    assert half.objective == pytest.approx(905.0) and half.kpis["open_site_ids"] == ["A", "B"]
+
+
+def test_resilience_counts_on_time_lanes_that_are_not_the_cheapest():
+    """Soft policy: A's cheapest lane to Z is road (late); its express lane is on time. Resilience
+    must see the express lane, or it calls the share out of reach."""
+    result = solve_case(two_sites(lead_time_policy="soft", lateness_penalty=0.1, resilience_share=1.0))
+    assert result.status == "optimal", result.messages
+    assert result.kpis["open_site_ids"] == ["A", "B"]
+
+
+def test_stress_is_not_made_infeasible_by_a_service_level():
+    from footprint.stress import stress_case
+
+    case = load_case(two_sites(min_service_level=0.9))
+    table, summary = stress_case(solve_case(case), case)
+    assert (table["status"] == "optimal").all() and (table["cost_increase"] >= 0).all()
+    assert summary["worst_site"] == "A"

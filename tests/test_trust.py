@@ -395,3 +395,39 @@ def test_text_that_a_spreadsheet_would_run_is_defused_in_result_csvs(tmp_path):
     sheet = load_workbook(tmp_path / "out" / "plan.xlsx")["flows"]
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" for c in cells)  # text, not a formula
+
+
+def test_review_findings_on_input_stay_fixed(tmp_path):
+    # A quoted value with a comma after a space is one cell, as pandas reads it.
+    folder = messy_copy(tmp_path)
+    zones = (folder / "zones.csv").read_text().splitlines()
+    header, first = zones[0], zones[1].split(",")
+    first[1] = ' "Paris, FR"'
+    (folder / "zones.csv").write_text("\n".join([header, ",".join(first), *zones[2:]]) + "\n")
+    assert load_case(folder).table("zones").set_index("zone").loc["PAR", "name"] == "Paris, FR"
+    # holding_rate 25 is refused (25 % is 25% or 0.25), not read as 2,500 % a year.
+    with pytest.raises(InputError) as err:
+        load_case(EXAMPLE, settings={"holding_rate": 25})
+    assert "for 25 % write 25% or 0.25" in str(err.value)
+    # In a ';'-separated file a comma is the decimal mark: '1,500' is 1.5, and the hint says so.
+    techs = pd.read_csv(folder / "technologies.csv", dtype=str, keep_default_na=False)
+    techs.loc[0, "hours_per_year"] = "7000,500"
+    techs.to_csv(folder / "technologies.csv", sep=";", index=False)
+    with pytest.raises(InputError) as err:
+        load_case(folder)
+    assert "'7000,500' is not a number (it has a decimal comma: write 7000.500)" in str(err.value)
+
+
+def test_the_service_level_explanation_counts_every_on_time_lane():
+    """Soft policy, B closed: A's express lane (1 day, 1.5) is on time but dearer than its road lane
+    (3 days, 0.5). A's one printer makes 1,000 of the 1,200 units, all of which can go by express:
+    the most on time is 1,000 (83.3 %), short of 90 %."""
+    from test_insight import two_sites
+
+    case = two_sites(lead_time_policy="soft", lateness_penalty=0.1, min_service_level=0.9)
+    case["sites"].loc[case["sites"]["site"] == "B", "status"] = "closed"
+    case["demand"]["unmet_penalty"] = 50.0
+    result = solve_case(case)
+    assert result.status == "infeasible"
+    assert result.messages == ["min_service_level = 0.9 needs 1,080 of 1,200 units on time; the limits let at "
+                               "most 1,000 arrive on time (83.3%)"]

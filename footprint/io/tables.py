@@ -35,6 +35,8 @@ class RawTable:
     rows: np.ndarray = field(default=None)
     #: why the file could not be read (then ``frame`` is empty); reported with every other problem
     problem: str | None = None
+    #: a CSV written with ';' or tabs (where a comma is the decimal mark): numbers' commas read so
+    decimal_comma: bool = False
 
     def __post_init__(self) -> None:
         if self.rows is None:
@@ -86,13 +88,14 @@ def read_csv_folder(folder: Path) -> dict[str, RawTable]:
     for path in sorted(folder.glob("*.csv")):
         try:
             frame = read_csv_text(path)
+            separator = frame.attrs.get("separator", ",")
         except InputError as error:
             # Kept as an unreadable table: the validator reports it with the other files' problems.
             tables[path.stem] = RawTable(path.stem, pd.DataFrame(), path.name, np.zeros(0, dtype=int),
                                          problem="\n".join(error.problems))
             continue
         frame, rows = _as_text(frame)
-        tables[path.stem] = RawTable(path.stem, frame, path.name, rows)
+        tables[path.stem] = RawTable(path.stem, frame, path.name, rows, decimal_comma=separator != ",")
     return tables
 
 
@@ -133,7 +136,7 @@ def read_csv_text(path: Path) -> pd.DataFrame:
 
     # pandas would take a row with more cells than the header as an index, shifting every cell.
     width, long_rows = None, []
-    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True), start=1):
         if width is None:
             width = len(record)
         elif len(record) > width and any(cell.strip() for cell in record[width:]):
@@ -142,8 +145,10 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     if long_rows:
         raise InputError(long_rows)
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                           skip_blank_lines=False, sep=sep, index_col=False)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                            skip_blank_lines=False, sep=sep, index_col=False)
+        frame.attrs["separator"] = sep
+        return frame
     except pd.errors.EmptyDataError:
         raise InputError(f"{path.name}: the file is empty: a table needs at least its header row") from None
     except pd.errors.ParserError as exc:

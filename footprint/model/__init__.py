@@ -87,6 +87,8 @@ def variables(data: ModelData) -> dict[str, VarBlock]:
         n = len(resilience.covered(data))
         blocks.append(VarBlock("Resilient", n, "continuous", np.zeros(n), np.ones(n),
                                "zone k's demand for p stays servable on time after any one site is lost"))
+        blocks.append(VarBlock("ResilientReach", n, "continuous", np.zeros(n), np.ones(n),
+                               "some open site reaches zone k's demand for p on time"))
     if data.settings["single_sourcing"]:
         n = len(data.skp)
         blocks.append(VarBlock("Assign", n, "binary", np.zeros(n), np.ones(n), "zone k gets p from site s"))

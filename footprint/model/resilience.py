@@ -2,11 +2,16 @@
 a given share of every zone's demand servable on time.
 
 Symbols: α the share; D[k,p] the demand of zone k for product p (units/year); S[k,p] the sites
-with an on-time lane to (k,p) (lanes exist only from sites that can make p); R[k,p] ∈ [0, 1]
-(continuous) per (k,p) that some site covers.
+with an on-time lane to (k,p) (lanes exist only from sites that can make p); R[k,p] and
+Y[k,p] ∈ [0, 1] (continuous) per (k,p) that some site covers.
 
-    R[k,p] ≤ Σ_{s∈S[k,p]} Σ_l Open[s,l] − 1          (ResilientCover: two covering sites, or R = 0)
-    Σ_p D[k,p] · R[k,p] ≥ α · Σ_p D[k,p]             (ResilientShare, per zone)
+    Y[k,p] ≥ Σ_l Open[s,l]               for each s ∈ S[k,p]   (ResilientReach: Y = 1 once one is open)
+    R[k,p] ≤ Σ_{s∈S[k,p]} Σ_l Open[s,l] − Y[k,p]               (ResilientCover)
+    Σ_p D[k,p] · R[k,p] ≥ α · Σ_p D[k,p]                       (ResilientShare, per zone)
+
+With no covering site open, Y = 0 and R = 0; with one, Y = 1 and R = 0; with two or more, R may
+reach 1: R is 1 only where two open sites cover (k,p), and nothing forces a covering site open
+(a product the plan leaves unserved asks for nothing).
 
 A (zone, product) with two open sites able to serve it on time keeps one after any single loss,
 so the share of a zone's demand so covered is servable on time whichever site is lost: the rows
@@ -42,17 +47,22 @@ def resilience_rows(data: ModelData) -> list[RowBlock]:
         return []
     kp = covered(data)
     n = len(kp)
-    cover = row_block("ResilientCover", n, upper=-1.0, doc=resilience_rows.__doc__)
+    cover = row_block("ResilientCover", n, upper=0.0, doc=resilience_rows.__doc__)
     cover.add("Resilient", np.arange(n), np.arange(n), 1.0)
+    cover.add("ResilientReach", np.arange(n), np.arange(n), 1.0)
     sh = data.ship[data.ship["on_time"].to_numpy(bool)][["site", "zone", "product"]].drop_duplicates()
-    pairs = sh.assign(row=lookup(sh, ["zone", "product"], kp)).merge(
+    sh = sh.assign(row=lookup(sh, ["zone", "product"], kp))
+    sh = sh[sh["row"] >= 0].reset_index(drop=True)
+    pairs = sh.assign(pair=np.arange(len(sh))).merge(
         data.open_index[["site"]].assign(col=np.arange(len(data.open_index))), on="site")
-    pairs = pairs[pairs["row"] >= 0]
     cover.add("Open", pairs["row"].to_numpy(), pairs["col"].to_numpy(), -1.0)
+    reach = row_block("ResilientReach", len(sh), upper=0.0, doc=resilience_rows.__doc__)
+    reach.add("ResilientReach", np.arange(len(sh)), sh["row"].to_numpy(), -1.0)
+    reach.add("Open", pairs["pair"].to_numpy(), pairs["col"].to_numpy(), 1.0)
     dem = data.demand
     zones = pd.Index(np.unique(dem["zone"].to_numpy()))
     quantity = dem["quantity"].to_numpy(float)
     need = alpha * np.bincount(zones.get_indexer(dem["zone"]), weights=quantity, minlength=len(zones))
     share = row_block("ResilientShare", len(zones), lower=need, doc=resilience_rows.__doc__)
     share.add("Resilient", zones.get_indexer(kp["zone"]), np.arange(n), quantity[kp["_row"].to_numpy()])
-    return [cover, share]
+    return [reach, cover, share]
