@@ -44,6 +44,25 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
+def _as_typed_numbers(text: pd.Series, spec: Column, decimal_comma: bool) -> pd.Series:
+    """Numbers as planners type them, where that is unambiguous: thousands separators in a file
+    whose decimal mark is a point (``180,000``; a ';'- or tab-separated file's commas are decimal
+    marks and left to the hint), and a percent sign in a share column (``85%`` is 0.85)."""
+    out = text
+    if not decimal_comma:
+        grouped = out.str.match(_THOUSANDS)
+        if grouped.any():
+            out = out.where(~grouped, out.str.replace(",", "", regex=False))
+    share = spec.range is not None and spec.range.high <= 1.0 or spec.name == "rate"
+    if share:
+        percent = out.str.match(r"^\s*[+-]?\d+(\.\d+)?\s*%$")
+        if percent.any():
+            values = pd.to_numeric(out[percent].str.rstrip("% ").str.strip(), errors="coerce") / 100.0
+            out = out.astype(object)
+            out[percent] = values.map(repr)
+    return out
+
+
 def _comma_hint(text: str, decimal_comma: bool = False) -> str:
     """Why a number with a comma is refused, and what to write instead. In a file written with
     ';' or tabs a comma is the decimal mark ('1,500' is 1.5); elsewhere '1,500' may be either."""
@@ -63,7 +82,8 @@ def _parse_column(problems: Problems, raw: RawTable, spec: Column, text: pd.Seri
     if spec.required:
         _report_cells(problems, raw, spec.name, np.flatnonzero(empty), lambda p: "missing value (required)")
     if spec.kind in ("float", "int"):
-        numbers = pd.to_numeric(text.where(~empty, None), errors="coerce").astype(float).to_numpy(copy=True)
+        plain = _as_typed_numbers(text, spec, raw.decimal_comma)
+        numbers = pd.to_numeric(plain.where(~empty, None), errors="coerce").astype(float).to_numpy(copy=True)
         # 'nan' parses as a number that is not finite: report it as such.
         nan_word = text.str.strip().str.lower().isin({"nan", "+nan", "-nan"}).to_numpy()
         numbers[nan_word] = np.inf

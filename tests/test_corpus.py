@@ -124,7 +124,8 @@ CORPUS = [
     ("zone latitude as text", cell("zones", 2, "lat", "north"), "zones.csv row 2, column lat: 'north' is not a number"),
     ("demand of an unknown zone", cell("demand", 5, "zone", "ROM"), "demand.csv row 5, column zone: 'ROM' is not a zone"),
     ("negative demand", cell("demand", 2, "quantity", "-10"), "demand.csv row 2, column quantity: -10 is out of range"),
-    ("thousands separator", cell("demand", 2, "quantity", "30,000"), "demand.csv row 2, column quantity: '30,000' is not a number (a comma is ambiguous"),
+    ("a comma that is no thousands separator", cell("demand", 2, "quantity", "30,00"), "demand.csv row 2, column quantity: '30,00' is not a number (it has a decimal comma: write 30.00)"),
+    ("a percent sign outside a share", cell("demand", 3, "quantity", "50%"), "demand.csv row 3, column quantity: '50%' is not a number"),
     ("zero lead-time target", cell("demand", 4, "lead_time_target_days", "0"), "demand.csv row 4, column lead_time_target_days: 0 is out of range"),
     # modes, tiers, site_technologies, duties, groups, transfers, bands
     ("zero speed", cell("modes", 2, "speed_km_per_day", "0"), "modes.csv row 2, column speed_km_per_day: 0 is out of range"),

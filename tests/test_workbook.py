@@ -130,3 +130,19 @@ def test_an_unknown_column_or_table_gets_a_did_you_mean(tmp_path):
     done = RUNNER.invoke(app, ["validate", str(folder)])
     assert "sites.csv, column fixed_costs: unknown column: did you mean fixed_cost?" in done.output
     assert "technologys.csv: unknown table 'technologys': did you mean technologies?" in done.output
+
+
+def test_thousands_separators_and_percent_signs_are_read_where_unambiguous(tmp_path):
+    import shutil
+
+    folder = tmp_path / "case"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.md", "*.png"))
+    sites = pd.read_csv(folder / "sites.csv", dtype=str, keep_default_na=False)
+    sites.loc[sites["site"] == "NUE", "fixed_cost"] = "180,000"
+    sites.to_csv(folder / "sites.csv", index=False)
+    techs = pd.read_csv(folder / "technologies.csv", dtype=str, keep_default_na=False)
+    techs.loc[techs["technology"] == "FDM", "max_utilisation"] = "85%"
+    techs.loc[techs["technology"] == "SLS", "printer_cost"] = "85,000"
+    techs.to_csv(folder / "technologies.csv", index=False)
+    result = solve_case(folder, settings={"mip_gap": 0})
+    assert result.objective == pytest.approx(solve_case(EXAMPLE, settings={"mip_gap": 0}).objective, rel=1e-12)
