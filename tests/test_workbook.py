@@ -146,3 +146,34 @@ def test_thousands_separators_and_percent_signs_are_read_where_unambiguous(tmp_p
     techs.to_csv(folder / "technologies.csv", index=False)
     result = solve_case(folder, settings={"mip_gap": 0})
     assert result.objective == pytest.approx(solve_case(EXAMPLE, settings={"mip_gap": 0}).objective, rel=1e-12)
+
+
+def test_the_plan_workbook_can_be_forwarded(tmp_path):
+    done = RUNNER.invoke(app, ["solve", str(EXAMPLE), "--out", str(tmp_path / "out"), "--gap", "0", "--quiet"])
+    assert done.exit_code == 0, done.output
+    book = load_workbook(tmp_path / "out" / "plan.xlsx")
+    summary = {row[0].value: row[1].value for row in book["summary"].iter_rows(min_row=4) if row[0].value}
+    assert summary["status"] == "optimal"
+    assert summary["printers SLS"] == 2 and summary["printers IM"] == 1      # one row per technology
+    assert summary["total cost (EUR/year)"] == pytest.approx(1_574_943.3654856174)
+    assert "profile mean_delivery_km" in summary
+    assert not any(isinstance(v, str) and v.startswith("{") for v in summary.values())
+    costs = book["costs"]
+    assert costs._charts, "the cost breakdown has a chart"
+    for name in ("sites", "printers", "production", "flows", "unmet", "stock", "transfers"):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2"
+        if sheet.max_row > 1:
+            assert sheet.auto_filter.ref
+    flows = book["flows"]
+    header = [c.value for c in flows[1]]
+    assert flows.cell(row=2, column=header.index("transport_cost") + 1).number_format == "#,##0"
+    assert flows.cell(row=2, column=header.index("lead_time_days") + 1).number_format == "0.00"
+    printers = book["printers"]
+    header = [c.value for c in printers[1]]
+    assert printers.cell(row=2, column=header.index("utilisation") + 1).number_format == "0.0%"
+    from footprint.report.plan_workbook import status_words
+    from types import SimpleNamespace
+
+    assert status_words(SimpleNamespace(status="time_limit", mip_gap=0.032)) == \
+        "time limit: best plan found, proven within 3.20 % of the optimum"

@@ -32,70 +32,11 @@ def _clean(value):
     return value
 
 
-EXCEL_MAX_ROWS = 1_048_575  # data rows a sheet can hold below its header
-
-
 def write_workbook(result: Result, path: Path) -> None:
-    """plan.xlsx: the summary, the cost terms and every result table, one sheet each.
+    """plan.xlsx (see :mod:`footprint.report.plan_workbook`)."""
+    from footprint.report.plan_workbook import write_plan_workbook
 
-    A table longer than a sheet can hold is left out with a note on the
-    summary sheet naming the CSV file that has it whole. Empty and NaN cells
-    stay blank.
-    """
-    import pandas as pd
-    import xlsxwriter
-
-    rows = [("case", result.case_name), ("status", result.status), ("objective", result.objective),
-            ("best_bound", result.best_bound), ("mip_gap", result.mip_gap),
-            ("currency", result.settings.get("currency")), ("version", result.version),
-            ("input_hash", result.input_hash)]
-    rows += [(f"kpi {k}", v if not isinstance(v, (list, dict)) else str(v)) for k, v in result.kpis.items()]
-    rows += [(f"profile {k}", v) for k, v in result.profile.items()]
-    skipped = [n for n in TABLE_FILES if len(result.tables.get(n, ())) > EXCEL_MAX_ROWS]
-    rows += [(f"note {n}", f"{len(result.tables[n])} rows: too many for a sheet, see {n}.csv") for n in skipped]
-    workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
-    try:
-        _write_sheet(workbook, "summary", pd.DataFrame(rows, columns=["item", "value"]))
-        _write_sheet(workbook, "costs", pd.DataFrame({"term": list(result.costs),
-                                                      "cost": list(result.costs.values())}))
-        for name in TABLE_FILES:
-            if name in result.tables and name not in skipped:
-                _write_sheet(workbook, name, result.tables[name])
-    finally:
-        workbook.close()
-
-
-def _write_sheet(workbook, name: str, frame) -> None:
-    """One sheet: a header row, then the frame column by column (numbers as numbers).
-
-    Written cell by cell with xlsxwriter's typed writers rather than through
-    pandas' ``to_excel``, which formats every cell first and took 3.4 s of
-    the 3.7 s the 500 × 5,000 synthetic case's results took to write.
-    """
-    import numpy as np
-    import pandas as pd
-
-    sheet = workbook.add_worksheet(name)
-    sheet.write_row(0, 0, [str(c) for c in frame.columns])
-    for j, column in enumerate(frame.columns):
-        values = frame[column]
-        if pd.api.types.is_bool_dtype(values):
-            for i, v in enumerate(values.to_numpy()):
-                sheet.write_boolean(i + 1, j, bool(v))
-        elif pd.api.types.is_numeric_dtype(values):
-            numbers = values.to_numpy(dtype=float)
-            for i in np.flatnonzero(~np.isnan(numbers)).tolist():
-                sheet.write_number(i + 1, j, numbers[i])
-        else:
-            for i, v in enumerate(values.tolist()):
-                if v is None or (isinstance(v, float) and math.isnan(v)):
-                    continue
-                if isinstance(v, (bool, np.bool_)):
-                    sheet.write_boolean(i + 1, j, bool(v))
-                elif isinstance(v, (int, float, np.integer, np.floating)):
-                    sheet.write_number(i + 1, j, float(v))
-                else:
-                    sheet.write_string(i + 1, j, str(v))
+    write_plan_workbook(result, result.tables, TABLE_FILES, path)
 
 
 #: text a spreadsheet would run as a formula when it opens a CSV file (OWASP's CSV injection list)
