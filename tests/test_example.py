@@ -90,7 +90,8 @@ def test_example_solves_from_the_command_line(tmp_path):
     import pandas as pd
 
     book = pd.read_excel(out / "plan.xlsx", sheet_name=None)
-    assert set(book) == {"summary", "costs", "sites", "printers", "production", "flows", "unmet", "stock",
+    # Issue 17 added the charts sheet (the cost and utilisation pictures).
+    assert set(book) == {"summary", "costs", "charts", "sites", "printers", "production", "flows", "unmet", "stock",
                          "transfers"}
     assert book["costs"]["cost"].sum() == pytest.approx(summary["objective"], rel=1e-9)
     assert book["sites"]["total"].sum() == pytest.approx(summary["objective"], rel=1e-9)

@@ -160,6 +160,9 @@ def test_the_plan_workbook_can_be_forwarded(tmp_path):
     assert not any(isinstance(v, str) and v.startswith("{") for v in summary.values())
     costs = book["costs"]
     assert costs._charts, "the cost breakdown has a chart"
+    assert len(book["charts"]._images) == 2
+    for picture in ("costs.png", "utilisation.png"):
+        assert (tmp_path / "out" / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for name in ("sites", "printers", "production", "flows", "unmet", "stock", "transfers"):
         sheet = book[name]
         assert sheet.freeze_panes == "A2"

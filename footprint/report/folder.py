@@ -32,11 +32,12 @@ def _clean(value):
     return value
 
 
-def write_workbook(result: Result, path: Path) -> None:
-    """plan.xlsx (see :mod:`footprint.report.plan_workbook`)."""
+def write_workbook(result: Result, path: Path, pictures=()) -> None:
+    """plan.xlsx (see :mod:`footprint.report.plan_workbook`), with ``pictures`` (PNG files) on a
+    sheet of their own."""
     from footprint.report.plan_workbook import write_plan_workbook
 
-    write_plan_workbook(result, result.tables, TABLE_FILES, path)
+    write_plan_workbook(result, result.tables, TABLE_FILES, path, pictures)
 
 
 #: text a spreadsheet would run as a formula when it opens a CSV file (OWASP's CSV injection list)
@@ -95,7 +96,10 @@ def write_results(result: Result, out_dir: str | Path) -> Path:
             table = result.tables.get(name)
             if table is not None:
                 spreadsheet_safe(table).to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f")
-        write_workbook(result, tmp / "plan.xlsx")
+        from footprint.report.plan_charts import cost_chart, utilisation_chart
+
+        charts = [cost_chart(result, tmp / "costs.png"), utilisation_chart(result, tmp / "utilisation.png")]
+        write_workbook(result, tmp / "plan.xlsx", [c for c in charts if c is not None])
         result.timings["write"] = time.perf_counter() - start
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_clean(result.summary()), fh, indent=2, ensure_ascii=False)

@@ -50,8 +50,9 @@ def status_words(result) -> str:
     return f"{result.status}{within}"
 
 
-def write_plan_workbook(result, tables: dict[str, pd.DataFrame], names, path: Path) -> None:
-    """Write ``tables`` (result tables by name, in the order of ``names``) and the summary to ``path``."""
+def write_plan_workbook(result, tables: dict[str, pd.DataFrame], names, path: Path, pictures=()) -> None:
+    """Write ``tables`` (result tables by name, in the order of ``names``), the summary and the
+    ``pictures`` (PNG files, on a sheet ``charts``) to ``path``."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
@@ -60,6 +61,12 @@ def write_plan_workbook(result, tables: dict[str, pd.DataFrame], names, path: Pa
         skipped = [n for n in names if len(tables.get(n, ())) > EXCEL_MAX_ROWS]
         _summary(workbook, styles, result, skipped)
         _costs(workbook, styles, result)
+        if pictures:
+            sheet = workbook.add_worksheet("charts")
+            row = 1
+            for picture in pictures:
+                sheet.insert_image(row, 1, str(picture))
+                row += 32
         for name in names:
             if name in tables and name not in skipped:
                 write_table(workbook, styles, name, tables[name])
