@@ -55,6 +55,7 @@ class Result:
     costs: dict = field(default_factory=lambda: {k: 0.0 for k in COST_TERMS})
     kpis: dict = field(default_factory=dict)
     profile: dict = field(default_factory=dict)  # footprint.profile: how distributed the plan is
+    geo: dict = field(default_factory=dict)      # sites and zones with lat, lon (and demand): the maps'
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
@@ -157,6 +158,10 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
         result.tables, result.costs = extract_plan(outcome.values, data)
         result.kpis = kpis(result.tables, data)
         result.profile = plan_profile(result.tables, result.costs, data)
+        result.geo = {"sites": data.sites[["site", "lat", "lon"]].reset_index(drop=True),
+                      "zones": data.zones[["zone", "name", "country", "lat", "lon"]].assign(
+                          demand=data.zones["zone"].map(data.demand.groupby("zone")["quantity"].sum())
+                          .fillna(0.0).to_numpy())}
         result.values = outcome.values
         result.messages.extend(serves_nothing(result))
         result.messages.extend(promises_without_price(result, case))

@@ -208,7 +208,8 @@ def write_batch(out: Path, runs: Sequence[ScenarioRun],
     try:
         for run in runs:
             if run.result is not None:
-                write_results(run.result, tmp / run.name)
+                # Batches skip the maps for speed (solve one scenario to map it).
+                write_results(run.result, tmp / run.name, maps=False)
         comparison = write_comparison(tmp, runs)
         if extra is not None:
             extra(tmp, runs)

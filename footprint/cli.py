@@ -202,15 +202,17 @@ def solve(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="solver time limit, seconds"),
     gap: Optional[str] = typer.Option(None, "--gap", help="gap to stop at: a share (0.01) or a percentage (1%)"),
     quiet: bool = typer.Option(False, "--quiet", help="print only the status line (and no progress while solving)"),
+    no_maps: bool = typer.Option(False, "--no-maps", help="skip network.gpkg, map.png and map.html"),
+    no_workbook: bool = typer.Option(False, "--no-workbook", help="skip plan.xlsx"),
 ) -> None:
-    """Validate, solve and write the plan (summary.json and result tables)."""
+    """Validate, solve and write the plan (summary.json, result tables, plan.xlsx, charts, maps)."""
     # Ctrl-C or SIGTERM (see _stop_on_sigterm): a results folder is written whole or not at all.
     with _planner_errors():
-        _solve(case, out, set_, time_limit, gap, quiet)
+        _solve(case, out, set_, time_limit, gap, quiet, maps=not no_maps, workbook=not no_workbook)
 
 
 def _solve(case: Path, out: Path | None, set_: list[str], time_limit: float | None, gap: str | None,
-           quiet: bool) -> None:
+           quiet: bool, maps: bool = True, workbook: bool = True) -> None:
     """The body of ``solve`` (see there)."""
     from footprint.api import solve_case
     from footprint.report.folder import check_output_folder, write_results
@@ -235,7 +237,7 @@ def _solve(case: Path, out: Path | None, set_: list[str], time_limit: float | No
             err_console.print(line, markup=False)
         raise typer.Exit(EXIT_NO_PLAN)
     try:
-        write_results(result, target)
+        write_results(result, target, workbook=workbook, maps=maps)
     except InputError as error:
         _fail_invalid(error)
     if quiet:

@@ -215,7 +215,7 @@ def write_insight(out: Path, result, tables: dict[str, pd.DataFrame], summary: d
         for name, frame in tables.items():
             spreadsheet_safe(frame).to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f")
         (tmp / "insight.json").write_text(json.dumps(summary or {}, indent=2, default=float))
-        write_results(result, tmp / "base")
+        write_results(result, tmp / "base", maps=False)
         replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -84,8 +84,9 @@ def check_output_folder(out: Path) -> None:
                          "choose another --out (nothing was written)")
 
 
-def write_results(result: Result, out_dir: str | Path) -> Path:
-    """Write summary.json and the result tables into ``out_dir`` (replaced whole)."""
+def write_results(result: Result, out_dir: str | Path, workbook: bool = True, maps: bool = True) -> Path:
+    """Write summary.json, the result tables, the charts and (unless told not to) plan.xlsx and
+    the maps (network.gpkg, map.png, map.html) into ``out_dir`` (replaced whole)."""
     out = Path(out_dir)
     check_output_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +100,12 @@ def write_results(result: Result, out_dir: str | Path) -> Path:
         from footprint.report.plan_charts import cost_chart, utilisation_chart
 
         charts = [cost_chart(result, tmp / "costs.png"), utilisation_chart(result, tmp / "utilisation.png")]
-        write_workbook(result, tmp / "plan.xlsx", [c for c in charts if c is not None])
+        if workbook:
+            write_workbook(result, tmp / "plan.xlsx", [c for c in charts if c is not None])
+        if maps:
+            from footprint.report.maps import write_maps
+
+            write_maps(result, tmp)
         result.timings["write"] = time.perf_counter() - start
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(_clean(result.summary()), fh, indent=2, ensure_ascii=False)
