@@ -99,7 +99,8 @@ def write_results(result: Result, out_dir: str | Path, workbook: bool = True, ma
                 spreadsheet_safe(table).to_csv(tmp / f"{name}.csv", index=False, float_format="%.6f")
         from footprint.report.plan_charts import cost_chart, utilisation_chart
 
-        charts = [cost_chart(result, tmp / "costs.png"), utilisation_chart(result, tmp / "utilisation.png")]
+        charts = ([cost_chart(result, tmp / "costs.png"), utilisation_chart(result, tmp / "utilisation.png")]
+                  if result.has_plan else [])
         if workbook:
             write_workbook(result, tmp / "plan.xlsx", [c for c in charts if c is not None])
         if maps:
