@@ -73,7 +73,9 @@ def write_maps(result, folder: Path) -> list[Path]:
 
 
 def _extent(layers) -> tuple[float, float, float, float]:
-    points = pd.concat([layers["sites"].geometry, layers["zones"].geometry])
+    """The map's frame (lon, lat): around the demand, where the planner looks; a far plant's
+    flows leave the frame toward it (its name in the legend)."""
+    points = layers["zones"].geometry if len(layers["zones"]) else layers["sites"].geometry
     xs, ys = points.x.to_numpy(float), points.y.to_numpy(float)
     if not len(xs):
         return -10.0, 35.0, 30.0, 70.0
@@ -87,7 +89,9 @@ def _png(result, layers, path: Path) -> Path:
     from matplotlib.figure import Figure
 
     x0, y0, x1, y1 = _extent(layers)
-    fig = Figure(figsize=(10, 8), layout="constrained")
+    # Degrees of longitude shrink with latitude: size the figure like the map it holds.
+    ratio = (y1 - y0) / max((x1 - x0) * np.cos(np.radians((y0 + y1) / 2)), 1e-9)
+    fig = Figure(figsize=(10, float(np.clip(10 * ratio, 4, 12)) + 0.6), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     countries = gpd.read_file(COUNTRIES).cx[x0:x1, y0:y1]
@@ -98,24 +102,34 @@ def _png(result, layers, path: Path) -> Path:
     top = float(flows["units"].max()) if len(flows) else 1.0
     for i, mode in enumerate(modes):
         part = flows[flows["mode"] == mode]
-        part.plot(ax=ax, color=MODE_COLOURS[i % len(MODE_COLOURS)], alpha=0.35,
-                  linewidth=0.3 + 2.5 * part["units"].to_numpy(float) / top, label=f"flows by {mode}")
+        part.plot(ax=ax, color=MODE_COLOURS[i % len(MODE_COLOURS)], alpha=0.25,
+                  linewidth=0.2 + 2.5 * part["units"].to_numpy(float) / top, label=f"flows by {mode}")
     sites = layers["sites"]
     shut = sites[~sites["open"].astype(bool)]
     if len(shut):
         shut.plot(ax=ax, color="#bdbdbd", markersize=8, marker="x", label="candidate, closed")
     opened = sites[sites["open"].astype(bool)]
     tiers = sorted(opened["tier"].unique())
-    biggest = float(opened["units_made"].max()) if len(opened) and opened["units_made"].max() > 0 else 1.0
+    inside = opened[(opened.geometry.x >= x0) & (opened.geometry.x <= x1) & (opened.geometry.y >= y0)
+                    & (opened.geometry.y <= y1)]
+    # Sized against the largest site in the frame (a far plant would shrink every other mark).
+    biggest = float(inside["units_made"].max()) if len(inside) and inside["units_made"].max() > 0 else 1.0
     for i, tier in enumerate(tiers):
         part = opened[opened["tier"] == tier]
         part.plot(ax=ax, color=TIER_COLOURS[i % len(TIER_COLOURS)], edgecolor="black", linewidth=0.6,
-                  markersize=30 + 600 * part["units_made"].to_numpy(float) / biggest, label=f"open: {tier}")
+                  markersize=30 + 600 * np.minimum(part["units_made"].to_numpy(float) / biggest, 1.0),
+                  label=f"open: {tier}", zorder=3)
         for row in part.itertuples():
             ax.annotate(row.site, (row.geometry.x, row.geometry.y), fontsize=7, xytext=(4, 4),
                         textcoords="offset points")
+    outside = opened[(opened.geometry.x < x0) | (opened.geometry.x > x1) | (opened.geometry.y < y0)
+                     | (opened.geometry.y > y1)]
+    if len(outside):
+        ax.text(0.99, 0.01, "outside the frame: " + ", ".join(outside["site"]), transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=8)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
+    ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)))
     ax.set_title(f"{result.case_name}: {len(opened)} open sites, {result.objective:,.0f} "
                  f"{result.settings.get('currency') or ''} a year (site size: units made)")
     ax.legend(loc="lower left", fontsize=8, markerscale=0.5)
