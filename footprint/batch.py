@@ -197,8 +197,9 @@ def check_batch_folder(out: Path) -> None:
 
 
 def write_batch(out: Path, runs: Sequence[ScenarioRun],
-                extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None) -> pd.DataFrame:
-    """Write every run's results folder and the comparison into ``out``, atomically."""
+                extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None, maps: bool = False) -> pd.DataFrame:
+    """Write every run's results folder and the comparison into ``out``, atomically; each folder's
+    maps only with ``maps`` (they take a second or two a scenario)."""
     from footprint.report.compare import write_comparison
     from footprint.report.folder import replace_folder, write_results
 
@@ -208,8 +209,7 @@ def write_batch(out: Path, runs: Sequence[ScenarioRun],
     try:
         for run in runs:
             if run.result is not None:
-                # Batches skip the maps for speed (solve one scenario to map it).
-                write_results(run.result, tmp / run.name, maps=False)
+                write_results(run.result, tmp / run.name, maps=maps)
         comparison = write_comparison(tmp, runs)
         if extra is not None:
             extra(tmp, runs)
@@ -233,7 +233,7 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
               scheduler: str | None = None, settings: Mapping[str, object] | None = None,
               settings_origin: str = "--set", progress: bool = False,
               extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None,
-              warm_start: bool = False, warm_from=None) -> BatchOutcome:
+              warm_start: bool = False, warm_from=None, maps: bool = False) -> BatchOutcome:
     """Solve many scenarios and (when ``out`` is given) write their results and the comparison.
 
     ``scenarios``: :class:`Scenario` objects, ``.toml`` scenario files, or case
@@ -246,6 +246,7 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
     ``warm_start``: solve the first scenario first and start every other
     from its plan (off by default: see benchmarks/README.md, "Warm starts"). ``warm_from``: a
     result solved before (e.g. the base of ``footprint explain``) whose plan starts every scenario.
+    ``maps``: write each scenario's maps too (off by default, for speed).
 
     Raises :class:`InputError` (and writes nothing) for a bad option, two
     scenarios with one name, an ``out`` that is not an earlier batch folder,
@@ -294,7 +295,7 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
     if all(r.status == INVALID for r in runs):
         raise InputError([line for r in runs for line in r.problems])
     if out_path is not None:
-        comparison = write_batch(out_path, runs, extra)
+        comparison = write_batch(out_path, runs, extra, maps=maps)
     else:
         from footprint.report.compare import comparison_table
 

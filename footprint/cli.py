@@ -369,6 +369,7 @@ def batch(
     gap: Optional[str] = typer.Option(None, "--gap", help="gap to stop at: a share (0.01) or a percentage (1%)"),
     warm_start: bool = typer.Option(False, "--warm-start",
                                     help="solve the first scenario first and start the others from its plan"),
+    maps: bool = typer.Option(False, "--maps", help="write each scenario's maps too (skipped by default, for speed)"),
 ) -> None:
     """Solve many scenarios; write one results folder each plus comparison.csv and comparison.xlsx.
 
@@ -378,7 +379,8 @@ def batch(
 
     try:
         outcome = run_batch(scenarios, out=out, jobs=jobs, scheduler=scheduler,
-                            settings=_run_overrides(set_, time_limit, gap), progress=True, warm_start=warm_start)
+                            settings=_run_overrides(set_, time_limit, gap), progress=True, warm_start=warm_start,
+                            maps=maps)
     except InputError as error:
         _fail_invalid(error)
         return

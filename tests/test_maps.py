@@ -77,3 +77,12 @@ def test_maps_and_the_workbook_can_be_skipped(tmp_path):
     assert done.exit_code == 0
     names = {p.name for p in (tmp_path / "o").iterdir()}
     assert not names & {"network.gpkg", "map.png", "map.html", "plan.xlsx"} and "summary.json" in names
+
+
+def test_a_batch_writes_maps_only_when_asked(tmp_path):
+    plain = CliRunner().invoke(app, ["batch", str(EXAMPLE), "--out", str(tmp_path / "a"), "--jobs", "1"])
+    assert plain.exit_code == 0, plain.output
+    assert not (tmp_path / "a" / "example" / "map.png").exists()
+    mapped = CliRunner().invoke(app, ["batch", str(EXAMPLE), "--out", str(tmp_path / "b"), "--jobs", "1", "--maps"])
+    assert mapped.exit_code == 0, mapped.output
+    assert (tmp_path / "b" / "example" / "network.gpkg").exists()
