@@ -86,3 +86,26 @@ def test_a_batch_writes_maps_only_when_asked(tmp_path):
     mapped = CliRunner().invoke(app, ["batch", str(EXAMPLE), "--out", str(tmp_path / "b"), "--jobs", "1", "--maps"])
     assert mapped.exit_code == 0, mapped.output
     assert (tmp_path / "b" / "example" / "network.gpkg").exists()
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium on this machine (.ci/run installs Debian's)")
+def test_the_page_runs_in_a_real_headless_browser(out, tmp_path):
+    """Headless Chromium loads map.html from disk with the network off: its script runs (the page
+    marks itself ready) and the layer check boxes work (#hide=flows unchecks flows and hides it)."""
+    import subprocess
+
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom"]
+    page = (out / "map.html").resolve().as_uri()
+    shown = subprocess.run([_chromium(), *flags, page + "#hide=flows"], capture_output=True, text=True, timeout=120)
+    dom = shown.stdout
+    assert 'data-ready="yes"' in dom, shown.stderr[-2000:]
+    assert re.search(r'<g id="flows" style="display: none;?">', dom)
+    assert '<g id="sites">' in dom and dom.count("data-info=") >= 3

@@ -143,7 +143,9 @@ def _html(result, layers, path: Path) -> Path:
     import geopandas as gpd
 
     x0, y0, x1, y1 = _extent(layers)
-    width, height = 1000.0, 1000.0 * (y1 - y0) / max(x1 - x0, 1e-9)
+    # Degrees of longitude shrink with latitude: the frame's height scaled as on the ground.
+    squeeze = float(np.cos(np.radians((y0 + y1) / 2)))
+    width, height = 1000.0, 1000.0 * (y1 - y0) / max((x1 - x0) * squeeze, 1e-9)
 
     def xy(lon, lat):
         return (lon - x0) / (x1 - x0) * width, (y1 - lat) / (y1 - y0) * height
@@ -222,6 +224,12 @@ document.getElementById('map').addEventListener('click', function (event) {{
   var info = event.target.getAttribute('data-info');
   if (info) {{ document.getElementById('popup').textContent = info; }}
 }});
+// map.html#hide=flows,zones opens with those layers off (a link to a view; the tests use it too)
+var hide = (location.hash.match(/hide=([\w,]+)/) || [null, ''])[1].split(',');
+document.querySelectorAll('input[data-layer]').forEach(function (box) {{
+  if (hide.indexOf(box.dataset.layer) >= 0) {{ box.checked = false; box.dispatchEvent(new Event('change')); }}
+}});
+document.body.setAttribute('data-ready', 'yes');
 </script></body></html>
 """
     path.write_text(page, encoding="utf-8")
