@@ -225,7 +225,7 @@ document.getElementById('map').addEventListener('click', function (event) {{
   if (info) {{ document.getElementById('popup').textContent = info; }}
 }});
 // map.html#hide=flows,zones opens with those layers off (a link to a view; the tests use it too)
-var hide = (location.hash.match(/hide=([\w,]+)/) || [null, ''])[1].split(',');
+var hide = (location.hash.match(/hide=([\\w,]+)/) || [null, ''])[1].split(',');
 document.querySelectorAll('input[data-layer]').forEach(function (box) {{
   if (hide.indexOf(box.dataset.layer) >= 0) {{ box.checked = false; box.dispatchEvent(new Event('change')); }}
 }});
