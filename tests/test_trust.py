@@ -328,7 +328,7 @@ def test_sigterm_during_a_solve_leaves_nothing_behind(tmp_path):
 def test_an_interrupt_while_writing_leaves_no_folder_and_no_temporary_files(tmp_path, monkeypatch):
     from footprint.report import folder
 
-    def interrupted(result, path):
+    def interrupted(result, path, pictures=()):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(folder, "write_workbook", interrupted)
