@@ -132,7 +132,8 @@ def _png(result, layers, path: Path) -> Path:
     ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)))
     ax.set_title(f"{result.case_name}: {len(opened)} open sites, {result.objective:,.0f} "
                  f"{result.settings.get('currency') or ''} a year (site size: units made)")
-    ax.legend(loc="lower left", fontsize=8, markerscale=0.5)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", fontsize=8, markerscale=0.5)
     ax.set_axis_off()
     fig.savefig(path, dpi=100)
     return path
