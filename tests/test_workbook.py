@@ -180,3 +180,17 @@ def test_the_plan_workbook_can_be_forwarded(tmp_path):
 
     assert status_words(SimpleNamespace(status="time_limit", mip_gap=0.032)) == \
         "time limit: best plan found, proven within 3.20 % of the optimum"
+
+
+def test_the_template_lists_every_setting_with_its_default_and_fixed_choices(tmp_path):
+    from footprint.settings import SETTINGS
+
+    RUNNER.invoke(app, ["template", str(tmp_path / "case.xlsx")])
+    settings = pd.read_excel(tmp_path / "case.xlsx", sheet_name="settings", dtype=str)
+    assert list(settings["key"]) == list(SETTINGS)
+    values = dict(zip(settings["key"], settings["value"]))
+    assert values["lead_time_policy"] == "hard" and values["min_service_level"] == "none"
+    sheet = load_workbook(tmp_path / "case.xlsx")["settings"]
+    row = list(SETTINGS).index("lead_time_policy") + 2
+    lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert lists[f"B{row}"] == '"hard,soft"'

@@ -126,11 +126,27 @@ def _reference_lists(sheets: dict) -> None:
 
 
 def _settings_list(sheet, lists) -> None:
-    """The settings keys as a drop-down: listed on the hidden sheet ``_lists`` (Excel limits a
-    typed-in list to 255 characters; sheets starting with _ are not read as tables)."""
+    """Every setting on its own row with its default, a drop-down on the value where it is fixed
+    (lead_time_policy, the true/false ones) and a note saying what it means; the keys as a
+    drop-down for rows added below (listed on the hidden sheet ``_lists``: Excel limits a typed-in
+    list to 255 characters; sheets starting with _ are not read as tables)."""
     keys = list(settings_mod.SETTINGS)
     lists.write_column(0, 0, keys)
-    sheet.data_validation(1, 0, 200, 0, {"validate": "list", "source": f"='_lists'!$A$1:$A${len(keys)}"})
+    for row, key in enumerate(keys, start=1):
+        spec = settings_mod.SETTINGS[key]
+        sheet.write_string(row, 0, key)
+        default = spec.default
+        text = "none" if default is None else ("true" if default else "false") if isinstance(default, bool) else (
+            f"{default:g}" if isinstance(default, float) else str(default))
+        sheet.write_string(row, 1, text)
+        choices = list(spec.choices) or (["true", "false"] if spec.kind == "bool" else [])
+        if choices:
+            sheet.data_validation(row, 1, row, 1, {"validate": "list", "source": choices})
+        sheet.write_comment(row, 1, spec.meaning)
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 14)
+    sheet.data_validation(len(keys) + 1, 0, 200, 0, {"validate": "list",
+                                                    "source": f"='_lists'!$A$1:$A${len(keys)}"})
 
 
 def _column_letter(index: int) -> str:
