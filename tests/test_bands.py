@@ -301,3 +301,12 @@ def test_two_bands_whose_queues_round_alike_stay_two_levels():
     result = solve(case)
     assert result.objective == pytest.approx(BUSY)   # 600 h fit one printer at 60 %
     assert result.tables["printers"]["band"].tolist() == ["fast"]
+
+
+def test_no_row_family_is_named_like_a_variable_block():
+    """The Pyomo back end gives rows and variables one namespace: every option of the model on."""
+    from footprint.model import build_blocks
+
+    case = hub_case(target=2.0, min_service_level=0.5, resilience_share=0.5, single_sourcing=True)
+    blocks = build_blocks(derive(load_case(case)))
+    assert not set(blocks.variables) & {r.name for r in blocks.rows}

@@ -237,6 +237,9 @@ def test_resilience_never_forces_open_a_site_for_demand_the_plan_leaves_unserved
     assert zero.objective == pytest.approx(605.0)
     half = solve_case(case, settings={"resilience_share": 0.5})
     assert half.objective == pytest.approx(905.0) and half.kpis["open_site_ids"] == ["A", "B"]
+    # The Pyomo back end writes the same rows (a row family named like a variable block once broke it).
+    through_pyomo = solve_case(case, settings={"resilience_share": 0.5}, backend="pyomo")
+    assert through_pyomo.objective == pytest.approx(905.0)
 
 
 def test_resilience_counts_on_time_lanes_that_are_not_the_cheapest():

@@ -5,7 +5,7 @@ Symbols: α the share; D[k,p] the demand of zone k for product p (units/year); S
 with an on-time lane to (k,p) (lanes exist only from sites that can make p); R[k,p] and
 Y[k,p] ∈ [0, 1] (continuous) per (k,p) that some site covers.
 
-    Y[k,p] ≥ Σ_l Open[s,l]               for each s ∈ S[k,p]   (ResilientReach: Y = 1 once one is open)
+    Y[k,p] ≥ Σ_l Open[s,l]               for each s ∈ S[k,p]   (ResilientReachLink: Y = 1 once one is open)
     R[k,p] ≤ Σ_{s∈S[k,p]} Σ_l Open[s,l] − Y[k,p]               (ResilientCover)
     Σ_p D[k,p] · R[k,p] ≥ α · Σ_p D[k,p]                       (ResilientShare, per zone)
 
@@ -56,7 +56,7 @@ def resilience_rows(data: ModelData) -> list[RowBlock]:
     pairs = sh.assign(pair=np.arange(len(sh))).merge(
         data.open_index[["site"]].assign(col=np.arange(len(data.open_index))), on="site")
     cover.add("Open", pairs["row"].to_numpy(), pairs["col"].to_numpy(), -1.0)
-    reach = row_block("ResilientReach", len(sh), upper=0.0, doc=resilience_rows.__doc__)
+    reach = row_block("ResilientReachLink", len(sh), upper=0.0, doc=resilience_rows.__doc__)
     reach.add("ResilientReach", np.arange(len(sh)), sh["row"].to_numpy(), -1.0)
     reach.add("Open", pairs["pair"].to_numpy(), pairs["col"].to_numpy(), 1.0)
     dem = data.demand
