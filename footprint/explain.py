@@ -7,7 +7,9 @@ candidate site: ``in_plan``, the flip, the flipped plan's ``objective`` and ``de
 (flipped minus base, currency/year; empty with a ``reason`` where the flip has no plan),
 ``delta_at_least`` (the flipped plan's proven bound minus the base plan's cost: a lower bound
 on what the flip costs, so a positive figure proves the base decision right even where the
-solves stop at a gap), and which sites open or close and which printers move.
+solves stop at a gap), the change in units left unserved and delivered late (a flip's cost may
+be mostly the penalty of demand nothing else reaches), and which sites open or close and which
+printers move.
 
 :func:`marginals` solves the linear programme of the plan with every whole-number decision
 fixed at its value: the dual of each printer-capacity row is what one more printer hour at
@@ -29,7 +31,8 @@ from footprint.errors import InputError
 from footprint.report.compare import plan_difference
 
 EXPLAIN_COLUMNS = ["site", "in_plan", "flip", "status", "objective", "delta_cost", "delta_at_least", "mip_gap",
-                   "sites_opened", "sites_closed", "tier_changes", "printer_changes", "reason"]
+                   "delta_units_unserved", "delta_units_late", "sites_opened", "sites_closed", "tier_changes",
+                   "printer_changes", "reason"]
 
 
 def explain_case(source, settings: Mapping[str, object] | None = None, jobs: int | None = None,
@@ -67,12 +70,16 @@ def explain_case(source, settings: Mapping[str, object] | None = None, jobs: int
         if run.has_plan:
             flipped = run.result
             bound = flipped.best_bound
+            late = [(1.0 - r.kpis["on_time_share"]) * r.kpis["units_demanded"] - r.kpis["units_unmet"]
+                    for r in (flipped, result)]
             row.update(objective=flipped.objective, delta_cost=flipped.objective - result.objective,
                        delta_at_least=(bound - result.objective) if bound is not None else np.nan,
                        mip_gap=flipped.mip_gap if flipped.mip_gap is not None else np.nan,
-                       reason="", **plan_difference(flipped, result))
+                       delta_units_unserved=flipped.kpis["units_unmet"] - result.kpis["units_unmet"],
+                       delta_units_late=late[0] - late[1], reason="", **plan_difference(flipped, result))
         else:
             row.update(objective=np.nan, delta_cost=np.nan, delta_at_least=np.nan, mip_gap=np.nan,
+                       delta_units_unserved=np.nan, delta_units_late=np.nan,
                        reason=run.reason or f"no plan ({run.status})")
         rows.append(row)
     table = pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)

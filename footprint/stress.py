@@ -10,8 +10,9 @@ Every demand may then go unserved: at its own ``unmet_penalty``, or, where it mu
 re-optimised plan serves every unit it can. Both runs, the plan with no site lost (the
 reference) and with one lost, solve the same model with the same decisions fixed, the second
 with more bounds at zero: so ``cost_increase`` is ≥ 0 by construction. It splits into
-``shortfall_cost`` (units left unserved, at those prices) and the rest (rerouting, new tooling,
-lateness under the soft policy). ``units_late`` counts units delivered after their promise
+``shortfall_cost`` (units left unserved, at those prices: a price the planner may not share,
+so it is reported apart) and ``operating_cost_increase``, the rest (rerouting, new tooling,
+lateness under the soft policy; negative where unserved units no longer cost their making). ``units_late`` counts units delivered after their promise
 (soft policy only; under the hard policy a unit that cannot keep its promise is unserved).
 """
 
@@ -27,7 +28,7 @@ import pandas as pd
 SHORTFALL_FACTOR = 10.0
 
 STRESS_COLUMNS = ["site", "units_made", "units_unserved", "units_late", "share_at_risk", "cost_increase",
-                  "shortfall_cost", "status"]
+                  "shortfall_cost", "operating_cost_increase", "status"]
 
 
 def stress_case(result, case) -> tuple[pd.DataFrame, dict]:
@@ -85,6 +86,7 @@ def stress_case(result, case) -> tuple[pd.DataFrame, dict]:
         rows.append(dict(site=site, units_made=float(made.get(site, 0.0)), units_unserved=unserved,
                          units_late=later, share_at_risk=(unserved + later) / total if total > 0 else 0.0,
                          cost_increase=out.objective - reference.objective, shortfall_cost=short - base_short,
+                         operating_cost_increase=(out.objective - reference.objective) - (short - base_short),
                          status=out.status if proven else f"{out.status} (reference {reference.status}): not proven"))
     table = pd.DataFrame(rows, columns=STRESS_COLUMNS)
     summary = {}

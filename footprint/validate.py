@@ -42,6 +42,7 @@ def _did_you_mean(word: str, known: list[str]) -> str:
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_POINT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 
 
 def _as_typed_numbers(text: pd.Series, spec: Column, decimal_comma: bool) -> pd.Series:
@@ -53,6 +54,12 @@ def _as_typed_numbers(text: pd.Series, spec: Column, decimal_comma: bool) -> pd.
         grouped = out.str.match(_THOUSANDS)
         if grouped.any():
             out = out.where(~grouped, out.str.replace(",", "", regex=False))
+    else:
+        # In a file whose decimal mark is a comma, '20.000' is twenty thousand, not twenty: refused
+        # (made no number) rather than read a thousand times too small; the hint says what to write.
+        dotted = out.str.match(_POINT_THOUSANDS)
+        if dotted.any():
+            out = out.where(~dotted, "?")
     share = spec.range is not None and spec.range.high <= 1.0 or spec.name == "rate"
     if share:
         percent = out.str.match(r"^\s*[+-]?\d+(\.\d+)?\s*%$")
@@ -65,8 +72,12 @@ def _as_typed_numbers(text: pd.Series, spec: Column, decimal_comma: bool) -> pd.
 
 def _comma_hint(text: str, decimal_comma: bool = False) -> str:
     """Why a number with a comma is refused, and what to write instead. In a file written with
-    ';' or tabs a comma is the decimal mark ('1,500' is 1.5); elsewhere '1,500' may be either."""
+    ';' or tabs a comma is the decimal mark ('1,500' is 1.5) and a point may group thousands
+    ('20.000'); elsewhere '1,500' may be either."""
     text = text.strip()
+    if decimal_comma and _POINT_THOUSANDS.match(text):
+        return (f" (in a file separated by ';' or tabs the point may group thousands: write "
+                f"{text.replace('.', '')} if it does, {text.replace('.', ',')} if it is a decimal mark)")
     if decimal_comma and _DECIMAL_COMMA.match(text):
         return f" (it has a decimal comma: write {text.replace(',', '.')})"
     if _THOUSANDS.match(text):

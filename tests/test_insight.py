@@ -257,3 +257,16 @@ def test_stress_is_not_made_infeasible_by_a_service_level():
     table, summary = stress_case(solve_case(case), case)
     assert (table["status"] == "optimal").all() and (table["cost_increase"] >= 0).all()
     assert summary["worst_site"] == "A"
+
+
+def test_explain_says_how_many_units_a_flip_leaves_unserved():
+    """With a 50 penalty, closing B leaves A's one printer for 1,200 units: 200 unserved, cost
+    800 − 300 − 100 − 200·(3 + 4) + 200·50 = the delta explain reports."""
+    from footprint.explain import explain_case
+
+    case = two_sites()
+    case["demand"]["unmet_penalty"] = 50.0
+    base, table = explain_case(case, jobs=1)
+    b = table.set_index("site").loc["B"]
+    assert b["delta_units_unserved"] == pytest.approx(200.0) and b["delta_units_late"] == pytest.approx(0.0)
+    assert b["delta_cost"] == pytest.approx(-300 - 100 - 200 * 7 + 200 * 50)

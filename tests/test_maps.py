@@ -28,7 +28,10 @@ def test_the_geopackage_holds_sites_zones_and_flows(out):
     import geopandas as gpd
     import pyogrio
 
-    assert sorted(name for name, _ in pyogrio.list_layers(out / "network.gpkg")) == ["flows", "sites", "zones"]
+    assert sorted(name for name, _ in pyogrio.list_layers(out / "network.gpkg")) == ["flows", "sites", "transfers",
+                                                                                   "zones"]
+    moved = gpd.read_file(out / "network.gpkg", layer="transfers")
+    assert moved["units"].sum() == pytest.approx(pd.read_csv(out / "transfers.csv")["units"].sum())
     sites = gpd.read_file(out / "network.gpkg", layer="sites").set_index("site")
     assert sites.crs.to_epsg() == 4326
     assert sites.loc["LYS", "tier"] == "micro" and sites.loc["LYS", "printers"] == 2 and bool(sites.loc["LYS", "open"])
@@ -66,7 +69,8 @@ def test_the_page_works_offline_with_its_layers_and_popups(out):
 
     parts = Parts()
     parts.feed(page)
-    assert parts.groups == {"countries", "flows", "zones", "sites"} == parts.boxes
+    assert parts.groups == {"countries", "flows", "transfers", "zones", "sites"} == parts.boxes
+    assert any(p.startswith("transfer NUE → BHW: 32,000 × BRKT") for p in parts.popups)
     assert any(p.startswith("LYS (Lyon micro-factory), micro: 2 printers, 5,300 units") for p in parts.popups)
     assert sum(p.startswith("NUE → ") for p in parts.popups) == (pd.read_csv(out / "flows.csv")["site"] == "NUE").sum()
 

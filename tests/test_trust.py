@@ -431,3 +431,25 @@ def test_the_service_level_explanation_counts_every_on_time_lane():
     assert result.status == "infeasible"
     assert result.messages == ["min_service_level = 0.9 needs 1,080 of 1,200 units on time; the limits let at "
                                "most 1,000 arrive on time (83.3%)"]
+
+
+def test_a_plan_within_a_loose_gap_is_not_called_the_optimum(tmp_path):
+    done = cli("solve", EXAMPLE, "--gap", "5%", "--out", tmp_path / "out")
+    first = " ".join(done.output.split("Open sites")[0].split())   # the status line, unwrapped
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    if summary["mip_gap"] > 5e-7:
+        assert first.startswith("example: optimal within the 5.00% asked for, total cost")
+        assert "proven within" in first
+    else:
+        assert "proven optimal" in first
+
+
+def test_a_european_thousands_point_is_refused_not_read_small(tmp_path):
+    folder = messy_copy(tmp_path)
+    demand_csv = pd.read_csv(folder / "demand.csv", dtype=str, keep_default_na=False)
+    demand_csv.loc[0, "quantity"] = "30.000"
+    demand_csv.to_csv(folder / "demand.csv", sep=";", index=False)
+    with pytest.raises(InputError) as err:
+        load_case(folder)
+    assert ("demand.csv row 2, column quantity: '30.000' is not a number (in a file separated by ';' or tabs the "
+            "point may group thousands: write 30000 if it does, 30,000 if it is a decimal mark)") in err.value.problems

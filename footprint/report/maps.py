@@ -1,8 +1,9 @@
 """Maps of a plan: ``network.gpkg``, ``map.png`` and ``map.html``, all made offline.
 
 - ``network.gpkg`` (GeoPackage, via geopandas, WGS84) with layers ``sites`` (every active site:
-  open or not, tier, printers, units made, cost), ``zones`` (demand and what is served) and
-  ``flows`` (one line per row of ``flows.csv`` with its attributes);
+  open or not, tier, printers, units made, cost), ``zones`` (demand and what is served),
+  ``flows`` (one line per row of ``flows.csv`` with its attributes) and, with stock,
+  ``transfers`` (one line per row of ``transfers.csv``);
 - ``map.png``: country outlines, flows as lines coloured by mode (width by units), sites sized by
   the units they make and coloured by tier (candidate sites left closed as small grey marks);
 - ``map.html``: the same as one self-contained page (inline SVG and a few lines of script, no
@@ -57,7 +58,14 @@ def network_layers(result) -> dict:
     flow_layer = gpd.GeoDataFrame(flows.assign(on_time=flows["on_time"].astype(bool)), crs="EPSG:4326",
                                   geometry=ends)
     flow_layer = flow_layer[flow_layer.geometry.notna()]
-    return {"sites": site_layer, "zones": zone_layer, "flows": flow_layer}
+    layers = {"sites": site_layer, "zones": zone_layer, "flows": flow_layer}
+    moved = result.tables.get("transfers")
+    if moved is not None and len(moved):
+        # Stock sent to warehouses: without it a warehouse would seem to ship from nowhere.
+        lines = [LineString([(sites_in.at[a, "lon"], sites_in.at[a, "lat"]), (sites_in.at[b, "lon"], sites_in.at[b, "lat"])])
+                 for a, b in zip(moved["from_site"], moved["to_site"])]
+        layers["transfers"] = gpd.GeoDataFrame(moved.copy(), crs="EPSG:4326", geometry=lines)
+    return layers
 
 
 def write_maps(result, folder: Path) -> list[Path]:
@@ -104,6 +112,8 @@ def _png(result, layers, path: Path) -> Path:
         part = flows[flows["mode"] == mode]
         part.plot(ax=ax, color=MODE_COLOURS[i % len(MODE_COLOURS)], alpha=0.25,
                   linewidth=0.2 + 2.5 * part["units"].to_numpy(float) / top, label=f"flows by {mode}")
+    if "transfers" in layers:
+        layers["transfers"].plot(ax=ax, color="black", linewidth=1.6, linestyle="--", label="transfers to stock")
     sites = layers["sites"]
     shut = sites[~sites["open"].astype(bool)]
     if len(shut):
@@ -174,6 +184,14 @@ def _html(result, layers, path: Path) -> Path:
                      f'stroke-opacity="0.4" stroke-width="{0.4 + 3 * row.units / top:.2f}" '
                      f'data-info="{html.escape(info)}"><title>{html.escape(info)}</title></line>')
     parts.append(f'<g id="flows">{"".join(lines)}</g>')
+    moves = []
+    for row in (layers["transfers"].itertuples() if "transfers" in layers else []):
+        (ax_, ay_), (bx, by) = (xy(*row.geometry.coords[0]), xy(*row.geometry.coords[-1]))
+        info = f"transfer {row.from_site} → {row.to_site}: {row.units:,.0f} × {row.product} by {row.mode} into stock"
+        moves.append(f'<line x1="{ax_:.1f}" y1="{ay_:.1f}" x2="{bx:.1f}" y2="{by:.1f}" stroke="black" '
+                     f'stroke-dasharray="6,3" stroke-width="2" data-info="{html.escape(info)}">'
+                     f'<title>{html.escape(info)}</title></line>')
+    parts.append(f'<g id="transfers">{"".join(moves)}</g>')
     zones = []
     for row in layers["zones"].itertuples():
         x, y = xy(row.geometry.x, row.geometry.y)
@@ -202,7 +220,7 @@ def _html(result, layers, path: Path) -> Path:
                          f'data-info="{html.escape(info)}"><title>{html.escape(info)}</title></rect>')
     parts.append(f'<g id="sites">{"".join(marks)}</g>')
     boxes = "".join(f'<label><input type="checkbox" checked data-layer="{name}"> {name}</label> '
-                    for name in ("countries", "flows", "zones", "sites"))
+                    for name in ("countries", "flows", "transfers", "zones", "sites"))
     legend = " · ".join(f'<span style="color:{MODE_COLOURS[i % len(MODE_COLOURS)]}">━ {html.escape(m)}</span>'
                         for i, m in enumerate(modes))
     legend += " · " + " · ".join(f'<span style="color:{TIER_COLOURS[i % len(TIER_COLOURS)]}">● {html.escape(t)}</span>'
