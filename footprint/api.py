@@ -165,6 +165,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
         result.values = outcome.values
         result.messages.extend(serves_nothing(result))
         result.messages.extend(promises_without_price(result, case))
+        result.messages.extend(_why_unserved(result, case, data))
         result.messages.extend(_resilience_price(result, case, extra_rows, extra_constraints, backend))
         drift = abs(sum(result.costs.values()) - outcome.objective)
         if drift > 1e-6 * max(1.0, abs(outcome.objective)):
@@ -197,6 +198,24 @@ def _resilience_price(result: Result, case: Case, extra_rows, extra_constraints,
         f"; both within their proven gaps ({result.mip_gap or 0:.2%} and {plain.mip_gap or 0:.2%})")
     return [f"resilient design (resilience_share = {alpha:g}): {result.objective:,.0f} a year, {extra:+,.0f} against "
             f"the plain plan ({plain.objective:,.0f}, which opens {', '.join(plain.kpis['open_site_ids'])}){caveat}"]
+
+
+def _why_unserved(result: Result, case: Case, data) -> list[str]:
+    """For demand the plan leaves wholly unserved at its penalty, the reason where it is that no
+    lane can serve it (no process, no site, no lane, a promise out of reach); the rest is left
+    unserved because serving it costs more than its penalty, or the limits do not allow it."""
+    unmet = result.tables.get("unmet")
+    if unmet is None or unmet.empty:
+        return []
+    served = result.tables["flows"].groupby(["zone", "product"])["units"].sum()
+    keys = pd.MultiIndex.from_frame(unmet[["zone", "product"]])
+    whole = unmet[served.reindex(keys).fillna(0.0).to_numpy() <= 1e-9]
+    rows = data.demand.merge(whole[["zone", "product"]], on=["zone", "product"])
+    reasons = unreachable_demand(case, data, rows) if len(rows) else []
+    total = float(unmet["units"].sum())
+    head = [f"{total:,.0f} units are left unserved at their unmet_penalty (unmet.csv): where serving them costs more "
+            "than the penalty or the limits do not allow it" + ("; where no lane can serve them at all:" if reasons else "")]
+    return head + [f"  {line}" for line in reasons]
 
 
 def status_within_gap(status: str, gap: float | None, goal: float) -> str:

@@ -18,10 +18,11 @@ from footprint.derive import ModelData, compute_lanes, derive
 MAX_LINES = 20
 
 
-def unreachable_demand(case: Case, data: ModelData) -> list[str]:
-    """One line per must-serve (zone, product) that no lane can serve, with the reason."""
+def unreachable_demand(case: Case, data: ModelData, rows: pd.DataFrame | None = None) -> list[str]:
+    """One line per must-serve (zone, product) that no lane can serve, with the reason; or per
+    row of ``rows`` (demand rows, e.g. those a plan leaves unserved at their penalty)."""
     dem = data.demand
-    must = dem[dem["unmet_penalty"].isna()]
+    must = dem[dem["unmet_penalty"].isna()] if rows is None else rows
     served = set(zip(data.ship["zone"], data.ship["product"]))
     missing = must[[kp not in served for kp in zip(must["zone"], must["product"])]]
     if missing.empty:

@@ -453,3 +453,14 @@ def test_a_european_thousands_point_is_refused_not_read_small(tmp_path):
         load_case(folder)
     assert ("demand.csv row 2, column quantity: '30.000' is not a number (in a file separated by ';' or tabs the "
             "point may group thousands: write 30000 if it does, 30,000 if it is a decimal mark)") in err.value.problems
+
+
+def test_demand_left_unserved_at_its_penalty_says_why():
+    from tinycase import site as a_site
+
+    case = tiny_case(sites=[a_site("A", 1000.0, lead_time_days=1.0)],
+                     demand=[demand("Z", 100.0, lead_time_target_days=0.5, unmet_penalty=5.0)])
+    result = solve_case(case, settings={"mip_gap": 0})
+    assert result.status == "optimal" and result.objective == pytest.approx(500.0)
+    assert result.messages[0].startswith("100 units are left unserved at their unmet_penalty (unmet.csv)")
+    assert result.messages[1].startswith("  zone Z, product P (100 units): lead-time target 0.5 days is out of reach")
