@@ -7,6 +7,7 @@ command line; each later source overrides the earlier.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from footprint.schema import NONNEG, POSITIVE, SHARE, Range
@@ -87,6 +88,9 @@ def parse_setting(key: str, value: object) -> object:
         if isinstance(value, bool):
             raise ValueError(f"'{value}' is not a number")
         text = str(value).strip()
+        if re.match(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?$", text):
+            text = text.replace(",", "")   # thousands separators, as in the tables: 1,000 is a thousand
+            value = text if not text.endswith("%") else value
         percent = spec.share and text.endswith("%")
         try:
             number = float(text[:-1].strip() if percent else value)

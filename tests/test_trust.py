@@ -464,3 +464,8 @@ def test_demand_left_unserved_at_its_penalty_says_why():
     assert result.status == "optimal" and result.objective == pytest.approx(500.0)
     assert result.messages[0].startswith("100 units are left unserved at their unmet_penalty (unmet.csv)")
     assert result.messages[1].startswith("  zone Z, product P (100 units): lead-time target 0.5 days is out of reach")
+
+
+def test_settings_take_thousands_separators_as_the_tables_do():
+    case = load_case(EXAMPLE, settings={"carbon_price": "1,000", "time_limit_s": "1,200"})
+    assert case.settings["carbon_price"] == 1000.0 and case.settings["time_limit_s"] == 1200.0

@@ -194,3 +194,10 @@ def test_the_template_lists_every_setting_with_its_default_and_fixed_choices(tmp
     row = list(SETTINGS).index("lead_time_policy") + 2
     lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
     assert lists[f"B{row}"] == '"hard,soft"'
+
+
+def test_the_summary_shows_the_gap_as_a_percentage(tmp_path):
+    RUNNER.invoke(app, ["solve", str(EXAMPLE), "--out", str(tmp_path / "o"), "--quiet", "--no-maps"])
+    sheet = load_workbook(tmp_path / "o" / "plan.xlsx")["summary"]
+    gap = next(row[1] for row in sheet.iter_rows(min_row=4) if row[0].value == "proven gap")
+    assert gap.number_format == "0.00%"

@@ -79,7 +79,7 @@ def _styles(workbook) -> dict:
                                              "valign": "top"}),
               "title": workbook.add_format({"bold": True, "font_size": 14}),
               "bold": workbook.add_format({"bold": True})}
-    for fmt in {f for _, f in _FORMATS} | {_WHOLE}:
+    for fmt in {f for _, f in _FORMATS} | {_WHOLE, "0.00%"}:
         styles[fmt] = workbook.add_format({"num_format": fmt})
     return styles
 
