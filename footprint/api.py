@@ -157,7 +157,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     if outcome.has_plan:
         result.tables, result.costs = extract_plan(outcome.values, data)
         result.kpis = kpis(result.tables, data)
-        result.profile = plan_profile(result.tables, result.costs, data)
+        result.profile = plan_profile(result.tables, data)
         result.geo = {"sites": data.sites[["site", "lat", "lon"]].reset_index(drop=True),
                       "zones": data.zones[["zone", "name", "country", "lat", "lon"]].assign(
                           demand=data.zones["zone"].map(data.demand.groupby("zone")["quantity"].sum())

@@ -170,7 +170,7 @@ def _as_made(flows: pd.DataFrame, prod: pd.DataFrame, data: ModelData) -> pd.Dat
     technology makes this the rule), the flow's source is that level and its lead time the
     lane's with that level's queue instead of the lane's own; on_time follows. Its costs stay
     the model's: an optimal plan only uses a slower level's lane where it costs no more."""
-    mk, sh = data.make, data.ship
+    mk = data.make
     made = prod.merge(mk[["site", "tier", "product", "technology", "band", "source", "group", "queue_days"]],
                       on=["site", "tier", "product", "technology", "band"])
     made = made[made["group"] != ""].drop_duplicates(["site", "product", "group", "source"])

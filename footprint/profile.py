@@ -44,8 +44,9 @@ def _share(part: float, whole: float) -> float | None:
     return float(part / whole) if whole > 0 else None
 
 
-def plan_profile(tables: dict[str, pd.DataFrame], costs: dict, data) -> dict:
-    """The profile of a plan (see the module docstring), from its tables and cost terms."""
+def plan_profile(tables: dict[str, pd.DataFrame], data) -> dict:
+    """The profile of a plan (see the module docstring), from its result tables and ``data``
+    (zones' countries, products' values, make rows' CO2)."""
     flows, sites, production = tables["flows"], tables["sites"], tables["production"]
     units = flows["units"].to_numpy(float)
     delivered = float(units.sum())

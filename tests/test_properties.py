@@ -9,9 +9,6 @@ is paid only where the goods cross into another customs territory.
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -18,6 +18,15 @@ EXAMPLE = ROOT / "data" / "example"
 RUNNER = CliRunner()
 
 
+def example_copy(tmp_path: Path) -> Path:
+    """data/example's tables in a folder of the test's own, to break or edit."""
+    import shutil
+
+    folder = tmp_path / "case"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.md", "*.png"))
+    return folder
+
+
 def test_the_template_has_every_table_and_column_of_the_schema(tmp_path):
     done = RUNNER.invoke(app, ["template", str(tmp_path / "case.xlsx")])
     assert done.exit_code == 0, done.output
@@ -70,10 +79,7 @@ def test_a_scenario_exported_carries_its_changes(tmp_path):
 
 
 def test_text_that_looks_like_a_formula_is_exported_as_text(tmp_path):
-    import shutil
-
-    folder = tmp_path / "case"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.md", "*.png"))
+    folder = example_copy(tmp_path)
     sites = pd.read_csv(folder / "sites.csv", dtype=str, keep_default_na=False)
     sites.loc[sites["site"] == "LYS", "name"] = '=HYPERLINK("http://x")'
     sites.to_csv(folder / "sites.csv", index=False)
@@ -120,10 +126,7 @@ def test_a_workbook_as_planners_save_it_is_read(tmp_path):
 
 
 def test_an_unknown_column_or_table_gets_a_did_you_mean(tmp_path):
-    import shutil
-
-    folder = tmp_path / "case"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.md", "*.png"))
+    folder = example_copy(tmp_path)
     sites = pd.read_csv(folder / "sites.csv", dtype=str, keep_default_na=False)
     sites.rename(columns={"fixed_cost": "fixed_costs"}).to_csv(folder / "sites.csv", index=False)
     (folder / "technologys.csv").write_text((folder / "technologies.csv").read_text())
@@ -133,10 +136,7 @@ def test_an_unknown_column_or_table_gets_a_did_you_mean(tmp_path):
 
 
 def test_thousands_separators_and_percent_signs_are_read_where_unambiguous(tmp_path):
-    import shutil
-
-    folder = tmp_path / "case"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("*.md", "*.png"))
+    folder = example_copy(tmp_path)
     sites = pd.read_csv(folder / "sites.csv", dtype=str, keep_default_na=False)
     sites.loc[sites["site"] == "NUE", "fixed_cost"] = "180,000"
     sites.to_csv(folder / "sites.csv", index=False)

@@ -17,11 +17,9 @@ at run time. Sites and zones without coordinates are left off the maps (and said
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 COUNTRIES = Path(__file__).with_name("countries.geojson")
 MODE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
@@ -44,7 +42,6 @@ def network_layers(result) -> dict:
     sites = sites.dropna(subset=["lat", "lon"])
     site_layer = gpd.GeoDataFrame(sites.drop(columns=["lat", "lon"]), crs="EPSG:4326",
                                   geometry=gpd.points_from_xy(sites["lon"], sites["lat"]))
-    demand = zones_in["demand"]
     served = result.tables["flows"].groupby("zone")["units"].sum()
     zones = zones_in.reset_index()[["zone", "name", "country", "lat", "lon", "demand"]].dropna(subset=["lat", "lon"])
     zones = zones.assign(served=zones["zone"].map(served).fillna(0.0))
