@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from footprint import __version__
+from footprint.aggregate import full_demand, merged_keys
 from footprint.case import Case, load_case
 from footprint.derive import derive
 from footprint.diagnose import elastic_diagnosis, setting_conflicts, unreachable_demand
@@ -160,7 +161,7 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
         result.profile = plan_profile(result.tables, data)
         result.geo = {"sites": data.sites[["site", "lat", "lon"]].reset_index(drop=True),
                       "zones": data.zones[["zone", "name", "country", "lat", "lon"]].assign(
-                          demand=data.zones["zone"].map(data.demand.groupby("zone")["quantity"].sum())
+                          demand=data.zones["zone"].map(full_demand(data).groupby("zone")["quantity"].sum())
                           .fillna(0.0).to_numpy())}
         result.values = outcome.values
         result.messages.extend(serves_nothing(result))
@@ -210,7 +211,7 @@ def _why_unserved(result: Result, case: Case, data) -> list[str]:
     served = result.tables["flows"].groupby(["zone", "product"])["units"].sum()
     keys = pd.MultiIndex.from_frame(unmet[["zone", "product"]])
     whole = unmet[served.reindex(keys).fillna(0.0).to_numpy() <= 1e-9]
-    rows = data.demand.merge(whole[["zone", "product"]], on=["zone", "product"])
+    rows = full_demand(data).merge(whole[["zone", "product"]], on=["zone", "product"])
     reasons = unreachable_demand(case, data, rows) if len(rows) else []
     total = float(unmet["units"].sum())
     head = [f"{total:,.0f} units are left unserved at their unmet_penalty (unmet.csv): where serving them costs more "
@@ -289,13 +290,15 @@ def warm_start_values(previous: Result, data) -> dict | None:
     pos = lookup(tooled, ["site", "product", "technology"], data.tooling)
     values["Tooled"] = _scatter(len(data.tooling), pos, 1.0)
     keys = ["site", "zone", "product", "mode", "source", "origin"]
-    pos = lookup(t["flows"], keys if set(keys) <= set(t["flows"].columns) else keys[:4], data.ship)
-    pos = _slowest_level(t["flows"], pos, data)
-    values["Ship"] = _scatter(len(data.ship), pos, t["flows"]["units"].to_numpy(float))
+    keys = keys if set(keys) <= set(t["flows"].columns) else keys[:4]
+    # Zones merged into one demand row (footprint.aggregate) take their summed units.
+    flows = merged_keys(t["flows"], data).groupby(keys, as_index=False, sort=False)["units"].sum()
+    pos = _slowest_level(flows, lookup(flows, keys, data.ship), data)
+    values["Ship"] = _scatter(len(data.ship), pos, flows["units"].to_numpy(float), add=True)
     values.update(_stock_start(t, data))
     values.update(_band_start(t, data, values))
-    unmet = _scatter(len(data.demand), lookup(t["unmet"], ["zone", "product"], data.demand),
-                     t["unmet"]["units"].to_numpy(float))
+    left = merged_keys(t["unmet"], data).groupby(["zone", "product"], as_index=False, sort=False)["units"].sum()
+    unmet = _scatter(len(data.demand), lookup(left, ["zone", "product"], data.demand), left["units"].to_numpy(float))
     values["Unmet"] = unmet[data.unmet_rows]
     return values
 
@@ -371,11 +374,14 @@ def _band_start(t: dict, data, values: dict) -> dict:
     return out
 
 
-def _scatter(size: int, positions, values):
-    import numpy as np
-
+def _scatter(size: int, positions, values, add: bool = False):
+    """``values`` at ``positions`` (-1 = not found) of a zero array; summed where positions
+    repeat if ``add``, else the last one."""
     out = np.zeros(size)
     positions = np.asarray(positions)
     keep = positions >= 0
-    out[positions[keep]] = np.broadcast_to(values, positions.shape)[keep]
+    if add:
+        np.add.at(out, positions[keep], np.broadcast_to(values, positions.shape)[keep])
+    else:
+        out[positions[keep]] = np.broadcast_to(values, positions.shape)[keep]
     return out

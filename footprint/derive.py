@@ -15,7 +15,8 @@ Provably optimum-preserving reductions made here:
   site can reach;
 - a lane whose unit costs more to ship and make than the unit's unmet
   penalty is dropped where no service level or minimum utilisation could
-  need it (:func:`dearer_than_unmet`).
+  need it (:func:`dearer_than_unmet`);
+- demand rows no plan can tell apart are solved as one (:mod:`footprint.aggregate`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from footprint import bands, stock
+from footprint import aggregate, bands, stock
 from footprint.case import Case
 from footprint.duties import match_duties
 from footprint.lanes import (EARTH_RADIUS_KM, KM_PER_DEGREE_LATITUDE, ON_TIME_TOLERANCE_DAYS,  # noqa: F401
@@ -59,6 +60,7 @@ class ModelData:
     downgrades: pd.DataFrame = None  # site, product, group, from_source → to_source: a faster level to a slower
     skp: pd.DataFrame = None       # unique (site, zone, product) of ``ship``, with quantity
     skp_ids: np.ndarray = None     # row of ``skp`` for each row of ``ship``
+    members: pd.DataFrame = None   # zone, product, quantity, row, share: demand rows merged into ``demand`` rows
 
 
 def _tiers(case: Case) -> pd.DataFrame:
@@ -157,7 +159,8 @@ def _product_lanes(case: Case, lanes: pd.DataFrame, demand: pd.DataFrame, source
     else:
         lateness = float(st["lateness_penalty"]) * late_days
     distance = lanes["distance_km"].to_numpy(float)[lane]
-    co2 = lanes["co2_kg_per_tonne_km"].to_numpy(float)[lane] * weight / 1000.0 * distance
+    co2 = (lanes["co2_kg_per_tonne_km"].to_numpy(float)[lane] / 1000.0 * distance
+           + lanes["co2_kg_per_kg"].to_numpy(float)[lane]) * weight
 
     classes, cls = np.unique(products["duty_class"].to_numpy(str), return_inverse=True)
     origin = sources["origin"].to_numpy(str)
@@ -258,6 +261,12 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
     band_t = bands.band_table(case)
     levels = bands.order_levels(stock.order_sources(site_proc), band_t)
     sources = _sources(case, levels, site_proc, sites, products, transfers)
+    members = None
+    if aggregate.mergeable(s, every_lane):
+        merged = aggregate.demand_classes(s, demand, zones, lanes, sources, sites,
+                                          products["weight_kg"].to_numpy(float))
+        if merged is not None:
+            demand, members = merged
     ship = _product_lanes(case, lanes, demand, sources, sites, zones, products, territory)
     # With utilisation bands, a lane at a faster level is dropped where a slower one serves as well.
     ship = ship[bands.prune_levels(ship, ship["_rank"].to_numpy(), ship["_group"].to_numpy(),
@@ -370,7 +379,7 @@ def derive(case: Case, every_lane: bool = False) -> ModelData:
                      unmet_rows=unmet_rows, skp=skp, skp_ids=skp_ids.astype(np.int64),
                      transfers=transfers, stock=stocks, tangents=tangents,
                      site_bands=bands.site_bands(site_tech, band_t), downgrades=downs.reset_index(drop=True),
-                     zones=zones, products=products)
+                     zones=zones, products=products, members=members)
 
 
 def _sources(case: Case, levels: pd.DataFrame, site_proc: pd.DataFrame, sites: pd.DataFrame,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from footprint.aggregate import full_demand, merged_keys, spread_rows
+from footprint import bands
 from footprint.case import Case
 from footprint.derive import ModelData, compute_lanes, derive
 
@@ -21,10 +23,11 @@ MAX_LINES = 20
 def unreachable_demand(case: Case, data: ModelData, rows: pd.DataFrame | None = None) -> list[str]:
     """One line per must-serve (zone, product) that no lane can serve, with the reason; or per
     row of ``rows`` (demand rows, e.g. those a plan leaves unserved at their penalty)."""
-    dem = data.demand
+    dem = full_demand(data)
     must = dem[dem["unmet_penalty"].isna()] if rows is None else rows
     served = set(zip(data.ship["zone"], data.ship["product"]))
-    missing = must[[kp not in served for kp in zip(must["zone"], must["product"])]]
+    keyed = merged_keys(must, data)   # a zone merged into another's demand row is served by its lanes
+    missing = must[[kp not in served for kp in zip(keyed["zone"], keyed["product"])]]
     if missing.empty:
         return []
     processes = case.table("processes")
@@ -33,7 +36,7 @@ def unreachable_demand(case: Case, data: ModelData, rows: pd.DataFrame | None = 
     # Lanes regardless of lead-time targets, to the zones concerned only, so that
     # "no lane at all" can be told apart from "no lane fast enough".
     lanes = compute_lanes(case.with_settings({"lead_time_policy": "soft"}), data.sites,
-                          data.demand[data.demand["zone"].isin(missing["zone"])])
+                          dem[dem["zone"].isin(missing["zone"])])
     lines = []
     for _, row in missing.head(MAX_LINES).iterrows():
         zone, product = row["zone"], row["product"]
@@ -42,7 +45,8 @@ def unreachable_demand(case: Case, data: ModelData, rows: pd.DataFrame | None = 
         if not techs:
             lines.append(f"{where}: no technology can make it (no processes row for {product})")
             continue
-        able = set(all_pairs.loc[all_pairs["technology"].isin(techs), "site"])
+        extra = _fastest_source(case, data, all_pairs, techs)
+        able = set(extra)
         if not able:
             lines.append(f"{where}: no open-able site hosts a technology that makes it ({', '.join(sorted(techs))})")
             continue
@@ -53,19 +57,39 @@ def unreachable_demand(case: Case, data: ModelData, rows: pd.DataFrame | None = 
             continue
         target = row["lead_time_target_days"]
         lead = reach.merge(data.sites[["site", "lead_time_days"]], on="site")
-        lead_days = (lead["lead_time_days"] + lead["transit_days"]).to_numpy()
+        lead_days = (lead["lead_time_days"] + lead["site"].map(extra) + lead["transit_days"]).to_numpy()
         late = (case.settings["lead_time_policy"] == "hard" and not np.isnan(target)
                 and not (lead_days <= target + 1e-9).any())
         if late:
             best = lead.iloc[int(np.argmin(lead_days))]
+            how = "from stock" if extra[best["site"]] == 0 else f"made to order, {extra[best['site']]:g} days to dispatch"
             lines.append(f"{where}: lead-time target {target:g} days is out of reach under the hard policy; "
-                         f"the fastest lane (site {best['site']} by {best['mode']}) takes {lead_days.min():.2f} days")
+                         f"the fastest lane (site {best['site']} by {best['mode']}, {how}) takes "
+                         f"{lead_days.min():.2f} days")
         else:
             lines.append(f"{where}: the sites that can reach it ({', '.join(sorted(set(reach['site'])))}) may "
                          "have no printer for it: max_printers is 0 in sites, tiers or site_technologies")
     if len(missing) > MAX_LINES:
         lines.append(f"... and {len(missing) - MAX_LINES} more zone × product pairs that cannot be served")
     return lines
+
+
+def _fastest_source(case: Case, data: ModelData, pairs: pd.DataFrame, techs: set) -> dict[str, float]:
+    """Per site that can ship a product made on ``techs``: the fewest days from order to
+    dispatch beyond the site's own lead time (0 from stock; made to order, the technology's
+    dispatch days and its fastest band's queue). Warehouses count where some technology of the
+    product makes to stock (SPEC section 8)."""
+    tech = case.table("technologies").set_index("technology")
+    queue = bands.band_table(case).groupby("technology")["queue_days"].min()
+    own = pairs[pairs["technology"].isin(techs)]
+    to_stock = tech["make_to_stock"].reindex(own["technology"]).fillna(False).to_numpy(bool)
+    days = np.where(to_stock, 0.0, tech["dispatch_days"].reindex(own["technology"]).to_numpy(float)
+                    + queue.reindex(own["technology"]).fillna(0.0).to_numpy(float))
+    extra = pd.Series(days, index=own["site"].to_numpy()).groupby(level=0).min().to_dict()
+    if to_stock.any() or tech.loc[[t for t in techs if t in tech.index], "make_to_stock"].any():
+        for site in data.sites.loc[data.sites["warehouse"].astype(bool), "site"]:
+            extra[site] = 0.0
+    return extra
 
 
 def _site_tech_all(case: Case, data: ModelData) -> pd.DataFrame:
@@ -112,8 +136,11 @@ def elastic_diagnosis(case: Case) -> list[str]:
         lines = _service_level_short(elastic) if case.settings.get("min_service_level") is not None else []
         return lines or ["no plan exists even if demand may go unmet: a site with status open, a site count "
                          "limit, minimum utilisation or the service level cannot be met"]
-    unmet = [(data.demand["zone"].iat[d], data.demand["product"].iat[d], float(u))
-             for d, u in zip(data.unmet_rows, outcome.values["Unmet"]) if u > 1e-6]
+    short = pd.DataFrame({"zone": data.demand["zone"].to_numpy()[data.unmet_rows],
+                          "product": data.demand["product"].to_numpy()[data.unmet_rows],
+                          "units": np.asarray(outcome.values["Unmet"], float)})
+    short = spread_rows(short[short["units"] > 1e-6].reset_index(drop=True), data, ("units",))
+    unmet = [(z, p, float(u)) for z, p, u in zip(short["zone"], short["product"], short["units"]) if u > 1e-6]
     if not unmet:
         return ["the solver proved infeasibility, but every demand can be served when shortfalls are allowed; "
                 "check the service level and site count settings"]
@@ -174,7 +201,7 @@ def _site_limit_short(elastic: Case, data: ModelData, unmet) -> list[str]:
     if not lifted.has_plan or float(np.sum(lifted.values["Unmet"])) > 1e-6:
         return []
     zones = sorted({zone for zone, _, _ in unmet})
-    dem = data.demand.set_index(["zone", "product"])
+    dem = full_demand(data).set_index(["zone", "product"])
     targets = sorted({float(dem.loc[(z, p), "lead_time_target_days"]) for z, p, _ in unmet
                       if not np.isnan(dem.loc[(z, p), "lead_time_target_days"])})
     within = f" within {', '.join(f'{t:g}' for t in targets)} days" if targets else ""

@@ -119,28 +119,46 @@ class GeneralRelaxation(Relaxation):
         base = (mk["unit_cost"].to_numpy(float) + share
                 + st["printer_cost"].to_numpy(float)[st_pos] * mk["hours_per_unit"].to_numpy(float) / in_band)
         supply = _transfer_supply(data, base)
+        self.n_dem = len(self.quantity)
+        self.supply_start = supply["unit_cost"].to_numpy(float)
         o_group, o_rank = mk["group"].to_numpy(), mk["rank"].to_numpy(int)
+        o_supply = np.full(len(o_site), -1, dtype=np.int64)
         if len(supply):
-            # A warehouse's stock as one more option per tier: no printers of its own.
+            # A warehouse's stock as one more option per tier, no printers of its own, bought at the
+            # stock price π of its stock balance row (see evaluate).
             w_site = lookup(supply, ["to_site"], sites, ["site"])
             w_prod = products.get_indexer(supply["product"])
             o_site = np.r_[o_site, np.repeat(w_site, self.n_tiers)]
             o_tier = np.r_[o_tier, np.tile(np.arange(self.n_tiers), len(supply))]
             o_prod = np.r_[o_prod, np.repeat(w_prod, self.n_tiers)]
             slots = np.r_[slots, np.zeros(len(supply) * self.n_tiers)]
-            base = np.r_[base, np.repeat(supply["unit_cost"].to_numpy(float), self.n_tiers)]
+            base = np.r_[base, np.repeat(self.supply_start, self.n_tiers)]
             o_group = np.r_[o_group, np.full(len(supply) * self.n_tiers, "", dtype=object)]
             o_rank = np.r_[o_rank, np.zeros(len(supply) * self.n_tiers, dtype=int)]
+            o_supply = np.r_[o_supply, np.repeat(np.arange(len(supply)), self.n_tiers)]
+        # The senders' side of the stock balance rows: each transfer is an item of the site that
+        # sends it, worth π minus the transfer's own cost, up to what the warehouse can ship.
+        moves, senders = _transfer_items(data, supply, sites, products)
+        n_lane_items = len(site)
+        all_site = np.r_[site, senders["site"]].astype(np.int64)
+        all_product = np.r_[product, senders["product"]].astype(np.int64)
         # With utilisation bands an item may only take the options fast enough for its lanes: its
-        # "product" becomes (product, the options it may take), see _item_classes.
-        product, o_prod, keep = _item_classes(data, site, product, o_site, o_prod, o_group, o_rank)
-        self.n_products = max(self.n_products, int(product.max(initial=-1)) + 1, int(o_prod.max(initial=-1)) + 1)
-        o_site, o_tier, slots, base = o_site[keep], o_tier[keep], slots[keep], base[keep]
+        # "product" becomes (product, the options it may take), see _item_classes. A transfer
+        # takes any option of its product (a relaxation: only make-to-stock ones could feed it).
+        self.item_product = all_product.copy()
+        all_product, o_prod, keep = _item_classes(data, all_site, all_product, o_site, o_prod, o_group, o_rank)
+        product = all_product[:n_lane_items]
+        self.n_products = max(self.n_products, int(all_product.max(initial=-1)) + 1,
+                              int(o_prod.max(initial=-1)) + 1)
+        o_site, o_tier, slots, base, o_supply = o_site[keep], o_tier[keep], slots[keep], base[keep], o_supply[keep]
         sp_code = (o_site.astype(np.int64) * self.n_tiers + o_tier) * self.n_products + o_prod
         order = np.argsort(sp_code, kind="stable")
         self.o_sp = sp_code[order]
         self.o_slots = slots[order]
         self.o_base = base[order]
+        self._base_now = self.o_base
+        self.o_supply = o_supply[order]
+        self._supply_options = np.flatnonzero(self.o_supply >= 0)
         self.sp_starts = np.r_[0, np.flatnonzero(np.diff(self.o_sp)) + 1] if len(order) else np.zeros(0, int)
         self.sp_code = self.o_sp[self.sp_starts]
         self.sp_site = self.sp_code // (self.n_tiers * self.n_products)
@@ -166,8 +184,23 @@ class GeneralRelaxation(Relaxation):
             oi["slot_limit"].fillna(np.inf).to_numpy(float)
         self.slots = np.minimum(slot, tech_sum)
 
-        # Items, grouped by (site, product): the group's threshold c_p(μ) decides which it takes.
-        self.group = site.astype(np.int64) * self.n_products + product
+        # Items (lanes, then transfers), grouped by (site, product): the group's threshold c_p(μ)
+        # decides which it takes.
+        self.all_site = all_site
+        self.lane_kp, self.lane_cost = kp, lanes["unit_cost"].to_numpy(float)
+        self.moves, self.move_starts = moves, senders["start"]
+        self.all_quantity = np.r_[self.quantity[kp], senders["quantity"]]
+        self.supply_site = lookup(supply, ["to_site"], sites, ["site"]) if len(supply) else np.zeros(0, int)
+        self.supply_code = (self.supply_site.astype(np.int64) * len(products)
+                            + products.get_indexer(supply["product"])) if len(supply) else np.zeros(0, np.int64)
+        self.n_base_products = len(products)
+        reach = senders["quantity"]
+        # Stock prices move in steps scaled by the geometric mean of the two rows' sizes: measured on
+        # the flagship (1,244 zones, 7 warehouses), the full ratio left them where they started
+        # (61.65 M, the plant at its smallest tier), the square root gave 61.95 M.
+        self.pi_scale = (float(np.sqrt(self.quantity.mean() / reach.mean()))
+                         if len(reach) and reach.mean() > 0 and len(self.quantity) else 1.0)
+        self.group = all_site * self.n_products + all_product
         self._order = np.argsort(self.group, kind="stable")  # last evaluation's item order (sorts fast again)
         self._grouped = self.group[self._order]
         self._group_start = np.searchsorted(self._grouped, np.arange(self.n_sites * self.n_products))
@@ -182,6 +215,7 @@ class GeneralRelaxation(Relaxation):
             hours[li, found] = slots[pos[found]]
         self.items = Items(site=site, kp=kp, cost=lanes["unit_cost"].to_numpy(float), make_cost=make_cost,
                            hours=hours, quantity=self.quantity[kp])
+        self.n_lane_items = n_lane_items
         self.printer_cost = np.zeros(self.n_sites)  # priced into make_cost
         self.per_printer = np.ones(self.n_sites)     # capacities in printers
         self.max_printers = np.where(np.isfinite(self.slots), np.floor(self.slots + 1e-9), 0.0)
@@ -200,7 +234,7 @@ class GeneralRelaxation(Relaxation):
         if not len(self.o_sp):
             return np.zeros(0), np.zeros(0)
         sp = self.o_sp_row
-        cost = self.o_base + mu[self.sp_tier[sp], self.sp_site[sp]] * self.o_slots
+        cost = self._base_now + mu[self.sp_tier[sp], self.sp_site[sp]] * self.o_slots
         best = np.minimum.reduceat(cost, self.sp_starts)
         is_best = cost <= best[sp] + 1e-12
         slots = np.full(len(self.sp_starts), np.inf)
@@ -209,9 +243,10 @@ class GeneralRelaxation(Relaxation):
 
     def evaluate(self, lam: np.ndarray) -> Evaluation:
         """The fast bound at multipliers ``lam`` (currency/unit per demand row)."""
-        it = self.items
-        v = lam[it.kp] - it.cost
-        curve = _SupplyCurves(self._grouped, self._group_start, v, it.quantity, self._order)
+        lam = self._prices(lam)
+        v = np.r_[lam[self.lane_kp] - self.lane_cost, self._transfer_values(lam)[0]]
+        self._base_now = self._priced_base(lam)
+        curve = _SupplyCurves(self._grouped, self._group_start, v, self.all_quantity, self._order)
         self._order = curve.order
         sp_group = self.sp_site * self.n_products + self.sp_product
         shape = (self.n_tiers, self.n_sites)
@@ -249,22 +284,77 @@ class GeneralRelaxation(Relaxation):
         c, _ = self._thresholds(mu)
         return self._evaluation(lam, site_values, c, v)
 
+    def _prices(self, lam: np.ndarray) -> np.ndarray:
+        """The multipliers in currency per unit: the stock prices are kept divided by
+        ``pi_scale`` so that one subgradient step moves both kinds alike (a stock balance row
+        carries a whole warehouse's units of a product, a demand row one zone's)."""
+        if len(lam) == self.n_dem:   # demand multipliers only: each stock at its landed lower bound
+            return np.r_[lam, self.supply_start]
+        return np.r_[lam[:self.n_dem], lam[self.n_dem:] * self.pi_scale]
+
+    def _priced_base(self, lam: np.ndarray) -> np.ndarray:
+        """The options' costs with each warehouse's stock at its price π (the tail of ``lam``)."""
+        if not len(self._supply_options):
+            return self.o_base
+        base = self.o_base.copy()
+        base[self._supply_options] = lam[self.n_dem + self.o_supply[self._supply_options]]
+        return base
+
     def _evaluation(self, lam, site_values, c, v) -> Evaluation:
         """Sites chosen from ``site_values[tier, site]``, the bound, and what they supply (thresholds
         ``c`` per (site, tier, product) row; ``v`` the items' values)."""
-        it = self.items
         tier = np.argmin(site_values, axis=0)
         value = site_values[tier, np.arange(self.n_sites)]
         y, site_part = self.choose_sites(value)
         threshold = np.full(self.n_sites * self.n_products, np.inf)
         at_tier = self.sp_tier == tier[self.sp_site]
         threshold[(self.sp_site * self.n_products + self.sp_product)[at_tier]] = c[at_tier]
-        x = np.where(v > threshold[self.group], it.quantity, 0.0)
-        served = np.bincount(it.kp, weights=x * y[it.site], minlength=len(lam))
-        unmet = np.where(self.has_penalty & (self.penalty < lam), self.quantity, 0.0)
-        unmet_part = np.where(self.has_penalty, self.quantity * np.minimum(0.0, self.penalty - lam), 0.0).sum()
-        bound = float(lam @ self.quantity + unmet_part + site_part)
-        return Evaluation(bound=bound, y=y, value=value, tier=tier, supplied=served + unmet)
+        x = np.where(v > threshold[self.group], self.all_quantity, 0.0) * y[self.all_site]
+        lane = slice(0, self.n_lane_items)
+        served = np.bincount(self.lane_kp, weights=x[lane], minlength=self.n_dem)
+        lam_d = lam[:self.n_dem]
+        unmet = np.where(self.has_penalty & (self.penalty < lam_d), self.quantity, 0.0)
+        unmet_part = np.where(self.has_penalty, self.quantity * np.minimum(0.0, self.penalty - lam_d), 0.0).sum()
+        bound = float(lam_d @ self.quantity + unmet_part + site_part)
+        extra = None
+        if len(self.supply_code):
+            # Stock balance rows' subgradient: what each warehouse ships from stock less what
+            # its senders transfer in.
+            code = self.all_site[lane] * self.n_base_products + self.item_product[lane]
+            shipped = pd.Series(x[lane]).groupby(code).sum()
+            out = shipped.reindex(self.supply_code).fillna(0.0).to_numpy(float)
+            _, best_row = self._transfer_values(lam)
+            moved = np.bincount(self.moves["supply"][best_row], weights=x[self.n_lane_items:],
+                                minlength=len(self.supply_code))
+            extra = out - moved
+        return Evaluation(bound=bound, y=y, value=value, tier=tier, supplied=served + unmet, extra=extra)
+
+    def _transfer_values(self, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per (sender, product): the best a unit transferred to a warehouse earns, π less the
+        transfer's cost (currency/unit), and the transfer row that earns it."""
+        if not len(self.move_starts):
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        earn = lam[self.n_dem + self.moves["supply"]] - self.moves["cost"]
+        best = np.maximum.reduceat(earn, self.move_starts)
+        group = np.repeat(np.arange(len(self.move_starts)), np.diff(np.r_[self.move_starts, len(earn)]))
+        is_best = earn >= best[group]
+        row = np.full(len(self.move_starts), len(earn), dtype=np.int64)
+        np.minimum.at(row, group[is_best], np.flatnonzero(is_best))
+        return best, row
+
+    def direction(self, ev: Evaluation) -> np.ndarray:
+        """The subgradient: demand not supplied per demand row, then per stock balance row the
+        units shipped from the stock less those transferred into it (units/year)."""
+        own = self.quantity - ev.supplied
+        return own if ev.extra is None else np.r_[own, ev.extra * self.pi_scale]
+
+    def project(self, lam: np.ndarray) -> np.ndarray:
+        """No unit is worth more than its unmet penalty; stock prices are free (equality rows)."""
+        return np.r_[np.minimum(lam[:self.n_dem], self.penalty), lam[self.n_dem:]]
+
+    def start_multipliers(self) -> np.ndarray:
+        """Beasley's start for the demand rows; each stock at the lower bound of its landed cost."""
+        return np.r_[super().start_multipliers(), self.supply_start / self.pi_scale]
 
 
 class _SupplyCurves:
@@ -359,6 +449,38 @@ def _transfer_supply(data: ModelData, make_cost: np.ndarray) -> pd.DataFrame:
     out = tr[["to_site", "product"]].assign(unit_cost=landed.to_numpy(float))
     out = out[np.isfinite(out["unit_cost"])]
     return out.groupby(["to_site", "product"], as_index=False)["unit_cost"].min()
+
+
+def _transfer_items(data: ModelData, supply: pd.DataFrame, sites: pd.DataFrame, products: pd.Index
+                    ) -> tuple[dict, dict]:
+    """The transfers as items of their senders. Returns the transfer rows, sorted by (sender,
+    product) (site and product positions, the stock balance row in ``supply`` each feeds, its
+    cost: transport, duty, carbon per unit) and one item per (sender, product): its rows'
+    ``start``, and the most it can carry, the product's whole demand (units/year): what is
+    transferred is shipped from stock, so all transfers of a product together never exceed
+    its demand, which keeps a sender from selling every warehouse the whole demand at once."""
+    tr = data.transfers
+    keys = ("site", "product", "supply", "cost")
+    none = ({k: np.zeros(0, dtype=float if k == "cost" else np.int64) for k in keys},
+            {"site": np.zeros(0, np.int64), "product": np.zeros(0, np.int64), "start": np.zeros(0, np.int64),
+             "quantity": np.zeros(0)})
+    if tr is None or tr.empty or supply.empty:
+        return none
+    row = lookup(tr, ["to_site", "product"], supply)
+    prod = products.get_indexer(tr["product"])
+    ok = (row >= 0) & (prod >= 0)
+    if not ok.any():
+        return none
+    site = lookup(tr, ["from_site"], sites, ["site"])[ok]
+    order = np.lexsort((prod[ok], site))
+    moves = {"site": site[order], "product": prod[ok][order], "supply": row[ok][order],
+             "cost": tr["unit_cost"].to_numpy(float)[ok][order]}
+    code = moves["site"].astype(np.int64) * max(len(products), 1) + moves["product"]
+    start = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    total = data.demand.groupby("product")["quantity"].sum()
+    quantity = total.reindex(products[moves["product"][start]]).fillna(0.0).to_numpy(float)
+    return moves, {"site": moves["site"][start], "product": moves["product"][start], "start": start,
+                   "quantity": quantity}
 
 
 def relaxation_for(data: ModelData) -> Relaxation:

@@ -67,8 +67,9 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: 
                   ) -> pd.DataFrame:
     """Every site × zone × mode lane that can carry flow, with distance, unit cost parts and transit.
 
-    Columns: site, zone, mode, distance_km, cost_fixed (per unit), cost_per_kg
-    (per kg of product), transit_days, co2_kg_per_tonne_km. Computed in chunks
+    Columns: site, zone, mode, distance_km, cost_fixed (per unit, with the mode's cross-border
+    premium where the site's and zone's countries differ), cost_per_kg (per kg of product),
+    transit_days (with the cross-border days), co2_kg_per_tonne_km, co2_kg_per_kg. Computed in chunks
     of sites: lanes to zones without demand, beyond the mode's range, or
     slower than every target at the zone (hard policy) are dropped before
     they take memory; lanes listed in ``lanes`` are kept for their overrides.
@@ -76,13 +77,14 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: 
     modes, listed = case.table("modes"), case.table("lanes")
     zones = case.table("zones") if zones is None else zones
     cols = ["site", "zone", "mode", "distance_km", "cost_fixed", "cost_per_kg", "transit_days",
-            "co2_kg_per_tonne_km", "max_distance_km", "_s", "_z", "_m"]
+            "co2_kg_per_tonne_km", "co2_kg_per_kg", "max_distance_km", "_s", "_z", "_m"]
     if modes is None or modes.empty:
         lanes = listed[listed["allowed"]].copy()
         lanes = lanes[lanes["site"].isin(sites["site"])]
         lanes["distance_km"] = lanes["distance_km"].fillna(0.0)
         lanes["cost_fixed"] = lanes["cost_per_unit"]
         lanes["co2_kg_per_tonne_km"] = 0.0
+        lanes["co2_kg_per_kg"] = 0.0
         lanes["max_distance_km"] = np.nan
         lanes["_s"] = pd.Index(sites["site"]).get_indexer(lanes["site"])
         lanes["_z"] = pd.Index(zones["zone"]).get_indexer(lanes["zone"])
@@ -94,6 +96,7 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: 
     site_lead = sites["lead_time_days"].to_numpy(float)
     mode = {c: modes[c].to_numpy() for c in modes.columns}
     max_dist = np.where(np.isnan(mode["max_distance_km"].astype(float)), np.inf, mode["max_distance_km"].astype(float))
+    min_dist = mode["min_distance_km"].astype(float)
     listed_codes = np.zeros(0, dtype=np.int64)
     if listed is not None and not listed.empty:
         s_pos = pd.Index(sites["site"]).get_indexer(listed["site"])
@@ -134,7 +137,8 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: 
         m_idx, gc = np.tile(np.arange(n_m), len(pair_s)), np.repeat(gc, n_m)
         dist = gc * mode["circuity"][m_idx]
         transit = mode["handling_days"][m_idx] + dist / mode["speed_km_per_day"][m_idx]
-        ok = (dist <= max_dist[m_idx]) & (site_lead[s_idx] + transit <= limit[z_idx] + ON_TIME_TOLERANCE_DAYS)
+        ok = ((dist <= max_dist[m_idx]) & (dist >= min_dist[m_idx])
+              & (site_lead[s_idx] + transit <= limit[z_idx] + ON_TIME_TOLERANCE_DAYS))
         keep_s.append(s_idx[ok])
         keep_z.append(z_idx[ok])
         keep_m.append(m_idx[ok])
@@ -160,8 +164,12 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: 
         "site": sites["site"].to_numpy()[s_idx], "zone": zones["zone"].to_numpy()[z_idx],
         "mode": mode["mode"][m_idx], "distance_km": dist, "cost_fixed": mode["cost_per_unit"][m_idx].astype(float),
         "co2_kg_per_tonne_km": mode["co2_kg_per_tonne_km"][m_idx].astype(float),
+        "co2_kg_per_kg": mode["co2_kg_per_kg"][m_idx].astype(float),
         "max_distance_km": mode["max_distance_km"][m_idx].astype(float),
-        "_cpkk": mode["cost_per_kg_km"][m_idx].astype(float), "_speed": mode["speed_km_per_day"][m_idx].astype(float),
+        "_cpkk": mode["cost_per_kg_km"][m_idx].astype(float), "_cpk": mode["cost_per_kg"][m_idx].astype(float),
+        "_xcost": mode["cross_border_cost"][m_idx].astype(float), "_xdays": mode["cross_border_days"][m_idx].astype(float),
+        "_min": mode["min_distance_km"][m_idx].astype(float), "_whole": mode["whole_days"][m_idx].astype(bool),
+        "_speed": mode["speed_km_per_day"][m_idx].astype(float),
         "_handling": mode["handling_days"][m_idx].astype(float),
         "_s": s_idx, "_z": z_idx, "_m": m_idx,
     })
@@ -173,8 +181,12 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: 
         has_dist = lanes["o_dist"].notna()
         lanes.loc[has_dist, "distance_km"] = lanes.loc[has_dist, "o_dist"]
         lanes = lanes[lanes["allowed"].fillna(True).astype(bool)]
-    lanes["cost_per_kg"] = lanes["_cpkk"] * lanes["distance_km"]
-    lanes["transit_days"] = lanes["_handling"] + lanes["distance_km"] / lanes["_speed"]
+    # A border crossing adds the mode's premium and days (customs, line-haul consolidation).
+    crossing = (sites["country"].to_numpy()[lanes["_s"].to_numpy()] != zones["country"].to_numpy()[lanes["_z"].to_numpy()])
+    lanes["cost_fixed"] = lanes["cost_fixed"] + np.where(crossing, lanes["_xcost"], 0.0)
+    lanes["cost_per_kg"] = lanes["_cpkk"] * lanes["distance_km"] + lanes["_cpk"]
+    transit = lanes["_handling"] + lanes["distance_km"] / lanes["_speed"] + np.where(crossing, lanes["_xdays"], 0.0)
+    lanes["transit_days"] = np.where(lanes["_whole"], np.ceil(transit - ON_TIME_TOLERANCE_DAYS), transit)
     if "o_cpu" in lanes:
         has_cpu = lanes["o_cpu"].notna()
         lanes.loc[has_cpu, "cost_fixed"] = lanes.loc[has_cpu, "o_cpu"]
@@ -182,5 +194,6 @@ def compute_lanes(case: Case, sites: pd.DataFrame, demand: pd.DataFrame, zones: 
         has_transit = lanes["o_transit"].notna()
         lanes.loc[has_transit, "transit_days"] = lanes.loc[has_transit, "o_transit"]
     too_far = lanes["max_distance_km"].notna() & (lanes["distance_km"] > lanes["max_distance_km"])
-    lanes = lanes[~too_far]
+    too_near = lanes["distance_km"] < lanes["_min"]
+    lanes = lanes[~too_far & ~too_near]
     return lanes[cols].reset_index(drop=True)

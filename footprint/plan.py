@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from footprint.aggregate import spread_flows, spread_rows
 from footprint.derive import ON_TIME_TOLERANCE_DAYS, ModelData
 from footprint.model.costs import COST_TERMS
 from footprint.model.index import lookup, take
@@ -65,11 +66,13 @@ def extract_plan(values: dict[str, np.ndarray], data: ModelData) -> tuple[dict[s
     flows = flows[["site", "zone", "product", "mode", "source", "origin", "units", "distance_km", "lead_time_days",
                    "target_days", "on_time", "transport_cost", "duty_cost", "lateness_cost", "co2_kg"]]
     flows = flows.sort_values(["site", "zone", "product", "mode", "source", "origin"]).reset_index(drop=True)
+    flows = spread_flows(flows, data)
     stock_t, transfers_t = stock_tables(values, data, ship)
 
     # unmet.csv
     unmet_t = dm[["zone", "product"]].assign(units=unmet, penalty_cost=unmet * dm["unmet_penalty"].fillna(0.0))
     unmet_t = unmet_t[unmet_t["units"] > 0].sort_values(["zone", "product"]).reset_index(drop=True)
+    unmet_t = spread_rows(unmet_t, data, ("units", "penalty_cost"))
 
     # printers.csv
     hours_st = (prod.groupby(["site", "technology"])["hours"].sum() if not prod.empty
@@ -233,7 +236,8 @@ def stock_tables(values: dict[str, np.ndarray], data: ModelData, ship: np.ndarra
         chosen = _clean(values["StockChoice"], integral=True)
         per_tangent = tg["intercept"].to_numpy(float) * chosen + tg["slope"].to_numpy(float) * piece
         tangent_cost = take(np.bincount(tg["stock"].to_numpy(), weights=per_tangent, minlength=len(stocks)), pos)
-    review = float(st["review_days"])
+    review = (data.products.set_index("product")["review_days"].reindex(table["product"])
+              .fillna(float(st["review_days"])).to_numpy(float))
     throughput = table["units_from_stock"].to_numpy(float)
     factor = take(stocks["factor"].to_numpy(float), pos)
     units_factor = take(stocks["units_factor"].to_numpy(float), pos)

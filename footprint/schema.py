@@ -161,6 +161,7 @@ _table(Table(
         _c("value", "float", "customs value of one unit (base of ad-valorem duty)", default=0.0, range=NONNEG, unit="currency/unit"),
         _c("duty_class", "id", "tariff class used to match duties rows (empty = the product id)", default=COPY_ID),
         _c("demand_variability", "float", "variance-to-mean ratio of its demand (1 = Poisson; empty = settings demand_variability)", default=None, range=NONNEG),
+        _c("review_days", "float", "days between replenishments of its stock: the batch cycle of a slow mover made once or twice a year (empty = settings review_days)", default=None, range=POSITIVE, unit="days"),
     ),
 ))
 
@@ -211,7 +212,13 @@ _table(Table(
         _c("handling_days", "float", "fixed transit days added to every shipment", default=0.0, range=NONNEG, unit="days"),
         _c("circuity", "float", "factor from great-circle to travelled distance", default=1.0, range=AT_LEAST_ONE),
         _c("max_distance_km", "float", "longest lane this mode serves (empty = unlimited)", default=UNLIMITED, range=POSITIVE, unit="km"),
+        _c("min_distance_km", "float", "shortest lane this mode serves (intercontinental modes such as air and sea freight)", default=0.0, range=NONNEG, unit="km"),
+        _c("cost_per_kg", "float", "cost per kg shipped whatever the distance (parcel tariffs priced by weight)", default=0.0, range=NONNEG, unit="currency/kg"),
+        _c("cross_border_cost", "float", "added per unit when the lane crosses a border (origin and destination countries differ)", default=0.0, range=NONNEG, unit="currency/unit"),
+        _c("cross_border_days", "float", "added to the transit time when the lane crosses a border", default=0.0, range=NONNEG, unit="days"),
+        _c("whole_days", "bool", "true: transit times round up to whole days (scheduled services: a parcel arrives on day D+n)", default=False),
         _c("co2_kg_per_tonne_km", "float", "transport emissions", default=0.0, range=NONNEG, unit="kg CO2/(t·km)"),
+        _c("co2_kg_per_kg", "float", "transport emissions per kg shipped whatever the distance (as carriers report them per shipment)", default=0.0, range=NONNEG, unit="kg CO2/kg"),
     ),
 ))
 

@@ -8,7 +8,7 @@ and, at a ``warehouse``, what other sites transfer in. Goods keep their
 origin (the country they were made in), so a stock source is per origin.
 
 Symbols for a stock of product p at site w: T its throughput (units/year
-shipped to zones from it), R the setting ``review_days``, L the site's
+shipped to zones from it), R the product's ``review_days`` (else the setting), L the site's
 ``replenishment_days``, z the standard normal quantile of
 ``stock_service_level``, v the product's variance-to-mean ratio, h the
 ``holding_rate`` and V the product's ``value``::
@@ -113,7 +113,8 @@ def compute_transfers(case: Case, sites: pd.DataFrame, products: pd.DataFrame, s
     from footprint.derive import haversine_km  # derive imports this module
 
     base = ["from_site", "to_site", "mode", "cost_per_unit", "cost_per_kg_km", "circuity", "handling_days",
-            "speed_km_per_day", "max_distance_km", "co2_kg_per_tonne_km"]
+            "speed_km_per_day", "max_distance_km", "min_distance_km", "co2_kg_per_tonne_km", "co2_kg_per_kg", "cost_per_kg",
+            "cross_border_cost", "cross_border_days"]
     lanes = (lanes.merge(modes, how="cross")[base] if modes is not None and not modes.empty
              else pd.DataFrame(columns=base))
     if listed is not None and not listed.empty:
@@ -131,13 +132,19 @@ def compute_transfers(case: Case, sites: pd.DataFrame, products: pd.DataFrame, s
     lanes["distance_km"] = lanes["o_dist"].fillna(pd.Series(computed, index=lanes.index))
     limit = pd.to_numeric(lanes["max_distance_km"], errors="coerce").fillna(np.inf)
     far = (lanes["distance_km"].fillna(0.0) > limit) & lanes["o_dist"].isna()
-    lanes = lanes[~far].copy()
+    near = (lanes["distance_km"].fillna(0.0) < pd.to_numeric(lanes["min_distance_km"], errors="coerce").fillna(0.0)
+            ) & lanes["o_dist"].isna() & lanes["o_cpu"].isna()
+    lanes = lanes[~far & ~near].copy()
+    cross = (where.loc[lanes["from_site"], "country"].to_numpy() != where.loc[lanes["to_site"], "country"].to_numpy())
     lanes["cost_per_kg"] = np.where(lanes["o_cpu"].notna(), lanes["o_cpk"].fillna(0.0),
-                                    lanes["cost_per_kg_km"] * lanes["distance_km"])
-    lanes["cost_per_unit"] = lanes["o_cpu"].fillna(lanes["cost_per_unit"])
-    lanes["transit_days"] = lanes["o_transit"].fillna(lanes["handling_days"]
-                                                      + lanes["distance_km"] / lanes["speed_km_per_day"])
+                                    lanes["cost_per_kg_km"] * lanes["distance_km"] + lanes["cost_per_kg"].fillna(0.0))
+    lanes["cost_per_unit"] = lanes["o_cpu"].fillna(
+        lanes["cost_per_unit"] + np.where(cross, lanes["cross_border_cost"].fillna(0.0), 0.0))
+    lanes["transit_days"] = lanes["o_transit"].fillna(
+        lanes["handling_days"] + lanes["distance_km"] / lanes["speed_km_per_day"]
+        + np.where(cross, lanes["cross_border_days"].fillna(0.0), 0.0))
     lanes["co2_kg_per_tonne_km"] = lanes["co2_kg_per_tonne_km"].fillna(0.0)
+    lanes["co2_kg_per_kg"] = lanes["co2_kg_per_kg"].fillna(0.0)
     lanes = lanes.dropna(subset=["cost_per_unit", "cost_per_kg"])
     lanes["distance_km"] = lanes["distance_km"].fillna(0.0)
     lanes["transit_days"] = lanes["transit_days"].fillna(0.0)
@@ -147,7 +154,8 @@ def compute_transfers(case: Case, sites: pd.DataFrame, products: pd.DataFrame, s
     prod = products.set_index("product")
     weight = prod.loc[out["product"], "weight_kg"].to_numpy(float)
     out["transport_cost"] = out["cost_per_unit"].to_numpy(float) + out["cost_per_kg"].to_numpy(float) * weight
-    out["co2_kg"] = out["co2_kg_per_tonne_km"].to_numpy(float) * weight / 1000.0 * out["distance_km"].to_numpy(float)
+    out["co2_kg"] = (out["co2_kg_per_tonne_km"].to_numpy(float) / 1000.0 * out["distance_km"].to_numpy(float)
+                     + out["co2_kg_per_kg"].to_numpy(float)) * weight
     out["origin"] = where.loc[out["from_site"], "country"].to_numpy()
     dest = where.loc[out["to_site"], "country"].to_numpy()
     crossing = np.array([territory[o] != territory[d] for o, d in zip(out["origin"], dest)], dtype=bool)
@@ -195,6 +203,7 @@ def inventory_terms(case: Case, sites: pd.DataFrame, products: pd.DataFrame, sit
     value = prod.loc[product, "value"].to_numpy(float)
     var = prod.loc[product, "demand_variability"].fillna(float(st["demand_variability"])).to_numpy(float)
     lead = sites.set_index("site").loc[site, "replenishment_days"].to_numpy(float)
+    review = prod.loc[product, "review_days"].fillna(review).to_numpy(float)
     linear = h * value * review / 730.0
     units = z * np.sqrt(var * (lead + review) / 365.0)
     return linear, h * value * units, units

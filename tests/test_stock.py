@@ -339,6 +339,12 @@ def test_the_relaxation_with_warehouses_never_bounds_above_the_optimum(make):
     bounds = [relax.evaluate(lam).bound for lam in rng.uniform(0, 30, size=(300, len(relax.quantity)))]
     assert max(bounds) <= optimum * (1 + 1e-9)
     assert max(bounds) >= 0.5 * optimum   # and it says something
+    if isinstance(relax, GeneralRelaxation):
+        # Any price of the stock balance rows gives a bound too (a warehouse buys at π, its sender sells).
+        n = len(relax.start_multipliers())
+        prices = rng.uniform(0, 30, size=(300, n))
+        prices[:, len(relax.quantity):] /= relax.pi_scale
+        assert max(relax.evaluate(lam).bound for lam in prices) <= optimum * (1 + 1e-9)
 
 
 def test_a_warehouse_leaves_the_slot_price_of_a_print_site_exact():
