@@ -56,6 +56,11 @@ MAX_HIGHS_COLUMNS = 300_000
 #: took 68 s with the other core busy
 MAX_HIGHS_COLUMNS_GENERAL = 100_000
 
+#: share of a candidate site set's time HiGHS gets on the guided model before the rounded
+#: relaxation is tried (only when HiGHS's plan is more than ROUNDING_TRIGGER above the relaxation)
+ROUNDING_FIRST_SHARE = 0.5
+ROUNDING_TRIGGER = 0.05
+
 #: the main solve restarts with new site fixings once its plan has closed this share of the gap
 #: between the plan the fixings were proven against and the stage's bound
 REFIX_SHARE = 0.5
@@ -198,8 +203,16 @@ def _solve_sites(blocks: ModelBlocks, data: ModelData, relax: Relaxation, mask: 
     plan_options = {**options, "mip_rel_gap": relax.plan_gap}
     guided = _guided_by_relaxation(reduced, data, plan_options, time_limit) if relax.guided_plans else None
     if guided is not None:
-        found = run_highs(guided, {**plan_options, "time_limit": max(time_limit - (time.perf_counter() - began),
-                                                                        0.1)}, None)
+        guided, relaxed, relaxed_cost = guided
+        left = max(time_limit - (time.perf_counter() - began), 0.1)
+        found = run_highs(guided, {**plan_options, "time_limit": left * ROUNDING_FIRST_SHARE}, None)
+        if not found.has_plan or found.objective > relaxed_cost + ROUNDING_TRIGGER * abs(relaxed_cost):
+            # HiGHS found nothing near the relaxation (on the flagship without its plant, 60 s gave
+            # "serve nothing"): round the relaxation's whole-number choices and solve the flows.
+            rounded = _rounded(guided, data, relaxed, plan_options,
+                               max(time_limit - (time.perf_counter() - began), 0.1))
+            if rounded is not None and (not found.has_plan or rounded.objective < found.objective):
+                found = rounded
         if found.has_plan:
             return _without_idle_sites(blocks, data, _plan(found.objective, reduced.expand(found.values), data))
     left = time_limit - (time.perf_counter() - began)
@@ -244,10 +257,11 @@ def _plan(objective: float, values: dict, data: ModelData) -> _Plan:
 
 
 def _guided_by_relaxation(model: ModelBlocks, data: ModelData, options: dict, time_limit: float
-                          ) -> ModelBlocks | None:
+                          ) -> tuple[ModelBlocks, dict, float] | None:
     """``model`` with each site at the tier its linear relaxation leans to most (shut where its
     tiers sum to under ½, which only a site that is not forced open can) and its printers at
-    most the ceiling of the relaxation's counts; None when the relaxation is not solved within
+    most the ceiling of the relaxation's counts, with the relaxation's values (one array per
+    block of ``model``) and cost (currency/year); None when the relaxation is not solved within
     ``time_limit`` seconds."""
     highs = new_highs()
     for key, value in options.items():
@@ -275,7 +289,53 @@ def _guided_by_relaxation(model: ModelBlocks, data: ModelData, options: dict, ti
         # utilisation; the ceiling alone keeps the search small.
         upper = np.clip(np.ceil(values["Printers"] - 1e-6), printers.lower, printers.upper)
         variables["Printers"] = replace(printers, upper=upper)
-    return ModelBlocks(variables, model.rows, model.costs, kept=model.kept)
+    return ModelBlocks(variables, model.rows, model.costs, kept=model.kept), values, float(highs.getInfo().objective_function_value)
+
+
+def _rounded(model: ModelBlocks, data: ModelData, relaxed: dict, options: dict, time_limit: float):
+    """A plan from the linear relaxation's values (one array per block of ``model``): its
+    whole-number choices rounded — a band per (site, technology) where its Band values are
+    largest, with the printers the relaxation puts in all bands rounded up; tooling wherever
+    the relaxation makes some; per stock the tangent it leans to — and fixed, the flows solved
+    again. Returns the solve's outcome (None without a plan). Rounding up keeps the relaxation's
+    flows within capacity; a minimum utilisation or slot limit the rounding breaks makes the
+    fixed model infeasible, and then there is no plan."""
+    full = model.expand(relaxed)
+    fixed = {}
+    if "Printers" in full:
+        printers = np.ceil(full["Printers"] - 1e-6)
+        if "Band" in full and data.site_bands is not None and len(data.site_bands):
+            sb = data.site_bands
+            pair = lookup(sb, ["site", "technology"], data.site_tech)
+            weight = full["Band"] + 1e-9 * full["BandPrinters"]
+            chosen = pd.Series(weight).groupby(pair).idxmax().to_numpy()
+            in_bands = np.bincount(pair, weights=full["BandPrinters"], minlength=len(data.site_tech))
+            printers = np.maximum(printers, np.ceil(in_bands - 1e-6))
+            band = np.zeros(len(sb))
+            band_printers = np.zeros(len(sb))
+            used = printers[pair[chosen]] > 0
+            band[chosen[used]] = 1.0
+            band_printers[chosen[used]] = printers[pair[chosen[used]]]
+            fixed.update(Band=band, BandPrinters=band_printers)
+        fixed["Printers"] = printers
+    if "Tooled" in full:
+        fixed["Tooled"] = (full["Tooled"] > 1e-6).astype(float)
+    if "StockChoice" in full and data.tangents is not None and len(data.tangents):
+        stock_of = data.tangents["stock"].to_numpy()
+        choice = np.zeros(len(stock_of))
+        lean = pd.Series(full["StockChoice"]).groupby(stock_of).idxmax().to_numpy()
+        lean = lean[full["StockChoice"][lean] > 1e-9]
+        choice[lean] = 1.0
+        fixed["StockChoice"] = choice
+    variables = dict(model.variables)
+    shrunk = model.shrink(fixed)
+    for name, value in shrunk.items():
+        block = variables[name]
+        value = np.clip(value, block.lower, block.upper)
+        variables[name] = replace(block, lower=value, upper=value)
+    found = run_highs(ModelBlocks(variables, model.rows, model.costs, kept=model.kept),
+                      {**options, "time_limit": time_limit}, None)
+    return found if found.has_plan else None
 
 
 def _improve(blocks: ModelBlocks, data: ModelData, relax: Relaxation, ev, best: _Plan, options: dict,

@@ -46,8 +46,15 @@ Stock (SPEC §8): a lane from a site's stock is an item like any other (its
 cost includes the stock's per-unit holding cost); the safety stock's square
 root is dropped (a cost left out lowers the bound). A warehouse fed by
 transfers gets one more option per product and tier, with no printers: its
-stock bought at a lower bound of the landed cost (:func:`_transfer_supply`),
-the sender's fixed costs and capacity left out.
+stock bought at the price π[w,p] of its stock balance row, which is relaxed
+too (issue 18). The senders sell at that price: per (sender, product) one
+more item worth the best π less the transfer's cost, up to the product's
+whole demand (all transfers of a product are shipped from stock, so they
+never exceed it). Without this the plant could stay at its smallest tier
+while the warehouses bought at its cheapest cost: on the flagship the bound
+sat 1 % under the plan (the plant tier's 0.54 M a year); with it, 0.36 %.
+π starts at a lower bound of the landed cost (:func:`_transfer_supply`) and
+moves by subgradient steps with the demand multipliers.
 
 Utilisation bands (SPEC §9): each band of a technology is an option with its
 own printers per unit r_o = h/(ū_b·H), and an item may only take the options
@@ -91,6 +98,9 @@ class GeneralRelaxation(Relaxation):
     #: took 3-6 s each and kept improving the plan; on the generated 600-city case the plan went
     #: from 75.7 M to 30.5 M over 60 s of moves
     step_share = 0.35
+    #: price the warehouses' stock balance rows (π, see :meth:`evaluate`); off, a warehouse buys at
+    #: the fixed lower bound of its landed cost and no sender sells (the benchmarks compare both)
+    price_stocks = True
 
     def __init__(self, data: ModelData):
         self.data = data
@@ -138,7 +148,7 @@ class GeneralRelaxation(Relaxation):
             o_supply = np.r_[o_supply, np.repeat(np.arange(len(supply)), self.n_tiers)]
         # The senders' side of the stock balance rows: each transfer is an item of the site that
         # sends it, worth π minus the transfer's own cost, up to what the warehouse can ship.
-        moves, senders = _transfer_items(data, supply, sites, products)
+        moves, senders = _transfer_items(data, supply if self.price_stocks else supply.iloc[:0], sites, products)
         n_lane_items = len(site)
         all_site = np.r_[site, senders["site"]].astype(np.int64)
         all_product = np.r_[product, senders["product"]].astype(np.int64)
@@ -158,7 +168,7 @@ class GeneralRelaxation(Relaxation):
         self.o_base = base[order]
         self._base_now = self.o_base
         self.o_supply = o_supply[order]
-        self._supply_options = np.flatnonzero(self.o_supply >= 0)
+        self._supply_options = np.flatnonzero(self.o_supply >= 0) if self.price_stocks else np.zeros(0, int)
         self.sp_starts = np.r_[0, np.flatnonzero(np.diff(self.o_sp)) + 1] if len(order) else np.zeros(0, int)
         self.sp_code = self.o_sp[self.sp_starts]
         self.sp_site = self.sp_code // (self.n_tiers * self.n_products)
@@ -190,6 +200,9 @@ class GeneralRelaxation(Relaxation):
         self.lane_kp, self.lane_cost = kp, lanes["unit_cost"].to_numpy(float)
         self.moves, self.move_starts = moves, senders["start"]
         self.all_quantity = np.r_[self.quantity[kp], senders["quantity"]]
+        if not self.price_stocks:
+            supply = supply.iloc[:0]
+            self.supply_start = np.zeros(0)
         self.supply_site = lookup(supply, ["to_site"], sites, ["site"]) if len(supply) else np.zeros(0, int)
         self.supply_code = (self.supply_site.astype(np.int64) * len(products)
                             + products.get_indexer(supply["product"])) if len(supply) else np.zeros(0, np.int64)

@@ -138,13 +138,14 @@ WAREHOUSES = {
     "W-POZ": (3088171, 6000, 45), "W-NTH": (2641430, 6000, 90), "W-JKG": (2702979, 6000, 65),
     "W-LYS": (2996944, 6000, 60),
 }
-# The service bureau the company already works with for prototypes (status open: an existing
-# framework contract): a contract printer in Leuven with an industrial MJF, SLS and metal fleet
-# that quotes per part. The contract costs the micro tier's fixed cost (half a supplier-quality
-# engineer and audits) whatever it makes; its price is its quote, so its site multiplier
-# cancels the micro tier's loss of scale (1 / 1.30). It can print long-tail parts in batches to
-# stock (4-week cycle) and ship them to the warehouses by pallet or to customers by parcel.
-BUREAUS = {"SB-LEU": (2792482, "Leuven service bureau (existing contract)")}
+# A service bureau: a contract printer with an industrial MJF, SLS and metal fleet that quotes per
+# part; the company already works with the one in Leuven for prototypes (status open: an
+# existing framework contract). Using it for spare parts costs the micro
+# tier's fixed cost (half a supplier-quality engineer and audits); its price is its quote, so
+# its site multiplier cancels the micro tier's loss of scale (1 / 1.30). It prints long-tail
+# parts in batches to stock (4-week cycle) and ships them to the warehouses by pallet or to
+# customers by parcel.
+BUREAUS = {"SB-LEU": (2792482, "Leuven service bureau (existing contract)", "open")}
 # Per-part quotes for nested batch builds of 50-200 parts (assumption from bureaus' published
 # price calculators, 2024): PA12 (MJF/SLS) 1.50 EUR a part + 0.12 EUR a gram, TPU 2.50 + 0.25 a
 # gram, 316L steel 8.00 + 0.60 a gram.
@@ -204,8 +205,10 @@ TECHNOLOGIES = {
            "150 t injection-moulding cell with dryer and robot, 3 shifts"),
     "MIM": (600_000, 10, 30_000, 3.00, FTE_COST_CN, 7_200, 0.85, 0.0, True, 0.0, 8.0, 0.5,
             "metal injection moulding: moulding machine, debinding and sintering furnace share"),
-    # A bureau's capacity bought per part: no machine of ours (cost 0), hours only to count it.
-    "BUREAU": (0, 1, 0, 0.0, 0.0, 1_000_000, 0.85, 0.0, True, 0.0, 8.0, 0.5,
+    # A bureau's capacity bought per part: no machine of ours (cost 0); 0.01 h a part and 20,000 h
+    # a year cap what one bureau will print for us at 1.7 M parts a year (assumption: a large
+    # bureau's fleet prints tens of millions of small parts a year).
+    "BUREAU": (0, 1, 0, 0.0, 0.0, 20_000, 0.85, 0.0, True, 0.0, 8.0, 0.5,
                "a service bureau's printing, bought per part"),
 }
 # Utilisation bands of every printing technology (SPEC section 9): the queue is Kingman's wait
@@ -544,11 +547,11 @@ def build_sites(cities: dict) -> tuple[list[dict], list[dict]]:
                       "max_printers": 0, "status": "candidate", "lead_time_days": WAREHOUSE_DISPATCH_DAYS,
                       "cost_multiplier": 1.0, "warehouse": "true",
                       "replenishment_days": WAREHOUSE_REPLENISHMENT_DAYS})
-    for bid, (gid, label) in BUREAUS.items():
+    for bid, (gid, label, status) in BUREAUS.items():
         city = cities[str(gid)]
         sites.append({"site": bid, "name": label, "lat": round(city["latitude"], 5),
                       "lon": round(city["longitude"], 5), "country": city["countrycode"], "fixed_cost": 0,
-                      "max_printers": 1, "status": "open", "lead_time_days": 0.0,
+                      "max_printers": 1, "status": status, "lead_time_days": 0.0,
                       "cost_multiplier": round(1 / 1.30, 4), "warehouse": "false", "replenishment_days": 28.0})
         site_tech.append({"site": bid, "technology": "BUREAU"})
     plant_city = cities[str(PLANT["geonameid"])]
