@@ -65,7 +65,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", default=str(ROOT / "data" / "example"))
     parser.add_argument("--jobs", default="1,2,1w", help="comma-separated job counts; a 'w' suffix adds warm starts "
-                        "(the first scenario solved first, its plan seeding the others)")
+                        "(the first scenario solved first, its plan seeding the others); 'd2' runs on a Dask "
+                        "LocalCluster of 2 single-threaded worker processes")
+    parser.add_argument("--count", type=int, default=None, help="only the first N scenarios")
     parser.add_argument("--time-limit", type=float, default=None, help="solver time limit per scenario, s")
     parser.add_argument("--gap", type=float, default=None, help="relative MIP gap per scenario")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "batch_scenarios.csv"))
@@ -76,22 +78,32 @@ def main() -> None:
         settings["time_limit_s"] = args.time_limit
     if args.gap is not None:
         settings["mip_gap"] = args.gap
-    batch = scenarios(args.case)
+    batch = scenarios(args.case)[: args.count]
     load = os.getloadavg()[0]
     if load > 0.5:
         print(f"warning: load average {load:.2f} before the run: other processes share the cores, "
               "so the speed-up is understated", flush=True)
     rows, objectives = [], {}
     for token in args.jobs.split(","):
-        jobs, warm = int(token.rstrip("w")), token.endswith("w")
+        dask = token.startswith("d")
+        jobs, warm = int(token.lstrip("d").rstrip("w")), token.endswith("w")
         start = time.perf_counter()
-        outcome = run_batch(batch, jobs=jobs, settings=settings, warm_start=warm)
-        wall = time.perf_counter() - start
+        if dask:
+            from distributed import LocalCluster
+
+            with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+                start = time.perf_counter()
+                outcome = run_batch(batch, scheduler=cluster.scheduler_address, settings=settings, warm_start=warm)
+                wall = time.perf_counter() - start
+        else:
+            outcome = run_batch(batch, jobs=jobs, settings=settings, warm_start=warm)
+            wall = time.perf_counter() - start
         statuses = [r.status for r in outcome.runs]
         solve = sum(r.result.timings.get("solve", 0.0) for r in outcome.runs if r.result is not None)
         objectives[token] = [r.result.objective if r.has_plan else None for r in outcome.runs]
         gaps = [r.result.mip_gap for r in outcome.runs if r.has_plan and r.result.mip_gap is not None]
-        rows.append({"case": Path(args.case).name, "scenarios": len(batch), "jobs": jobs, "warm_start": warm,
+        rows.append({"case": Path(args.case).name, "scenarios": len(batch), "jobs": f"{jobs} (Dask)" if dask else jobs,
+                     "warm_start": warm,
                      "load_avg_1min": round(os.getloadavg()[0], 2),
                      "wall_s": round(wall, 2), "solve_s_sum": round(solve, 2),
                      "optimal": statuses.count("optimal"), "time_limit": statuses.count("time_limit"),
@@ -111,6 +123,7 @@ def main() -> None:
     for row, values in zip(rows, objectives.values()):
         row["objectives_match"] = all((a is None and b is None) or (a is not None and b is not None and math.isclose(
             a, b, rel_tol=1e-9)) for a, b in zip(reference, values))
+
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))

@@ -116,8 +116,10 @@ def demand_classes(settings: dict, demand: pd.DataFrame, zones: pd.DataFrame, la
         if hard:
             price = np.where(timely & exists, cost[:, None], np.inf)
         else:
-            late = np.maximum(0.0, lead - (target if np.isfinite(target) else np.inf))
-            price = np.where(exists, cost[:, None] + lateness_price * np.nan_to_num(late), np.inf)
+            # days late where the source exists (padding and a missing target are never late)
+            late = (np.maximum(0.0, np.where(exists, lead, target) - target) if np.isfinite(target)
+                    else np.zeros_like(lead))
+            price = np.where(exists, cost[:, None] + lateness_price * late, np.inf)
         # The cheapest lane per (zone, site, source): the one the model keeps.
         first = np.ones(len(take), bool)
         first[1:] = (lz[take][1:] != lz[take][:-1]) | (s_t[1:] != s_t[:-1])

@@ -11,8 +11,21 @@ one solver thread (a case's ``threads = 0``, the solver's default, becomes
 The output folder holds one results folder per scenario (SPEC section 6,
 ``DIR/<scenario name>/``; for a scenario without a plan only its
 ``summary.json`` with the reasons) and ``comparison.csv`` plus
-``comparison.xlsx`` (:mod:`footprint.report.compare`). It is written whole or
-not at all, and only replaces an earlier batch folder.
+``comparison.xlsx`` (:mod:`footprint.report.compare`). Each scenario's folder
+is written as it finishes into a staging folder that replaces the output
+folder at the end, or when the batch is stopped (Ctrl-C, SIGTERM): then it
+holds every scenario that finished, and ``resume=True`` (``--resume``)
+keeps those whose inputs and settings are unchanged (the ``input_hash`` and
+``settings`` of their ``summary.json``) and solves only the rest. A folder
+is replaced only when it is an earlier batch result.
+
+Locally each scenario runs in a process of its own (:mod:`footprint.workers`):
+a worker that dies (killed, out of memory, a crash in the solver) costs only
+its scenario, which is reported with the reason and re-run ``retries`` times;
+``max_memory`` (bytes) stops a scenario that needs more, cleanly; the peak
+memory of each is in ``comparison.csv``. The scenarios with the longest time
+limit start first. On a Dask cluster a lost worker's scenario is re-run on
+another (Dask's own ``retries``).
 
 A scenario that fails is reported with its reason; the others still finish.
 Exit status (:attr:`BatchOutcome.exit_status`): 0 every scenario has a plan;
@@ -24,8 +37,6 @@ invalid nothing is solved or written and :class:`InputError` is raised.
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -40,7 +51,7 @@ from footprint.api import Result, solve_case
 from footprint.errors import InputError
 from footprint.scenario import Scenario, TablesRead, display_path, read_scenario
 
-INVALID, ERROR = "invalid", "error"
+INVALID, ERROR, NOT_RUN = "invalid", "error", "not run"
 #: how long to try reaching a Dask scheduler before giving up
 CONNECT_TIMEOUT = "20s"
 #: a file in the output folder that marks it as an earlier batch result (safe to replace)
@@ -61,6 +72,9 @@ class ScenarioRun:
     status: str = "pending"
     result: Result | None = None
     problems: list[str] = field(default_factory=list)
+    peak_bytes: int = 0        # the worker's peak resident memory (bytes; 0 where not measured)
+    attempts: int = 0          # runs it took (retries included)
+    kept: bool = False         # resumed: the results of an earlier run, unchanged inputs
 
     @property
     def has_plan(self) -> bool:
@@ -121,38 +135,19 @@ def solve_scenario(scenario: Scenario, settings: Mapping[str, object] | None = N
 # ------------------------------------------------------------------ executors
 
 
-class _LocalPool:
-    """A pool of worker processes on this machine."""
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a batch: ``finished`` of ``total`` scenarios were written to ``out``."""
 
-    def __init__(self, jobs: int) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        # forkserver: workers start from a clean process that imported footprint once
-        # (fork is unsafe with threads, spawn re-imports everything in each worker).
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if "forkserver" in methods:
-            context.set_forkserver_preload(["footprint.api"])
-        self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-
-    def submit(self, fn, *args):
-        return self.pool.submit(fn, *args)
-
-    def as_completed(self, futures):
-        return concurrent.futures.as_completed(futures)
-
-    def close(self, abort: bool = False) -> None:
-        if abort:  # interrupted or failed: stop the running solves too, do not wait for them
-            processes = list((getattr(self.pool, "_processes", None) or {}).values())
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
-        else:
-            self.pool.shutdown(wait=True)
+    def __init__(self, finished: int, total: int, out: Path | None) -> None:
+        super().__init__(f"{finished} of {total} scenarios finished")
+        self.finished, self.total, self.out = finished, total, out
 
 
 class _DaskPool:
     """The workers of a Dask distributed cluster (they need footprint installed)."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, retries: int = 0) -> None:
+        self.retries = retries
         try:
             from distributed import Client
         except ImportError:  # pragma: no cover - a dependency of footprint
@@ -163,7 +158,9 @@ class _DaskPool:
             raise InputError(f"--scheduler {address}: cannot connect to a Dask scheduler there ({exc})") from None
 
     def submit(self, fn, *args):
-        return self.client.submit(fn, *args, pure=False)
+        # A worker lost mid-task: the scheduler moves the task to another worker by itself (up to
+        # its allowed failures); ``retries`` re-runs a task that raised.
+        return self.client.submit(fn, *args, pure=False, retries=self.retries)
 
     def as_completed(self, futures):
         from distributed import as_completed
@@ -200,31 +197,79 @@ def write_batch(out: Path, runs: Sequence[ScenarioRun],
                 extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None, maps: bool = False) -> pd.DataFrame:
     """Write every run's results folder and the comparison into ``out``, atomically; each folder's
     maps only with ``maps`` (they take a second or two a scenario)."""
-    from footprint.report.compare import write_comparison
-    from footprint.report.folder import replace_folder, write_results
-
     check_batch_folder(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging = _Staging(out, maps)
     try:
         for run in runs:
-            if run.result is not None:
-                write_results(run.result, tmp / run.name, maps=maps)
-        comparison = write_comparison(tmp, runs)
-        if extra is not None:
-            extra(tmp, runs)
-        replace_folder(tmp, out)
+            staging.add(run)
+        return staging.finish(runs, extra)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.discard()
         raise
-    return comparison
+
+
+class _Staging:
+    """The batch's output folder being built: each scenario's folder written as it finishes, the
+    whole put in place of ``out`` at the end (or when the batch is stopped)."""
+
+    def __init__(self, out: Path, maps: bool) -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.out, self.maps = out, maps
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+
+    def add(self, run: ScenarioRun) -> None:
+        from footprint.report.folder import write_results
+
+        if run.kept:
+            shutil.copytree(self.out / run.name, self.tmp / run.name)
+        elif run.result is not None:
+            write_results(run.result, self.tmp / run.name, maps=self.maps)
+
+    def finish(self, runs: Sequence[ScenarioRun], extra=None) -> pd.DataFrame:
+        from footprint.report.compare import write_comparison
+        from footprint.report.folder import replace_folder
+
+        comparison = write_comparison(self.tmp, runs)
+        if extra is not None:
+            extra(self.tmp, runs)
+        replace_folder(self.tmp, self.out)
+        return comparison
+
+    def discard(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _resumable(out: Path, scenario: Scenario, settings, settings_origin: str) -> Result | None:
+    """The earlier result of ``scenario`` in ``out`` when its inputs and settings are unchanged and it
+    has an answer (a plan, or infeasible): the case is read and checked here for its hash."""
+    import json
+
+    from footprint.report.folder import _clean, read_results
+
+    summary = out / scenario.name / "summary.json"
+    if not summary.exists():
+        return None
+    try:
+        earlier = read_results(summary.parent)
+        case = scenario.load(settings, settings_origin)
+    except (InputError, OSError, ValueError, KeyError):
+        return None
+    if int(case.settings.get("threads") or 0) == 0:
+        case = case.with_settings({"threads": 1})
+    same_settings = json.loads(json.dumps(_clean(dict(case.settings)))) == earlier.settings
+    if earlier.input_hash != case.input_hash or not same_settings:
+        return None
+    return earlier if (earlier.has_plan or earlier.status == "infeasible") else None
 
 
 def _progress(enabled: bool, total: int):
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total} done, {task.fields[running]} running, "
+                               "{task.fields[failed]} failed"),
+                    TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
                     TextColumn("{task.fields[last]}"), console=Console(stderr=True), disable=not enabled,
                     transient=False)
 
@@ -233,12 +278,13 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
               scheduler: str | None = None, settings: Mapping[str, object] | None = None,
               settings_origin: str = "--set", progress: bool = False,
               extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None,
-              warm_start: bool = False, warm_from=None, maps: bool = False) -> BatchOutcome:
+              warm_start: bool = False, warm_from=None, maps: bool = False, retries: int = 0,
+              max_memory: int | None = None, resume: bool = False, worker: Callable | None = None) -> BatchOutcome:
     """Solve many scenarios and (when ``out`` is given) write their results and the comparison.
 
     ``scenarios``: :class:`Scenario` objects, ``.toml`` scenario files, or case
-    folders or workbooks (solved as they are). ``jobs``: worker processes of
-    the local pool (default: the machine's cores, at most one per scenario);
+    folders or workbooks (solved as they are). ``jobs``: worker processes on
+    this machine (default: the machine's cores, at most one per scenario);
     ``scheduler``: a Dask scheduler address (``tcp://host:8786``) to run on
     instead. ``settings`` override every scenario's settings (the command
     line's ``--set``). ``extra(folder, runs)`` may add files to the output
@@ -246,15 +292,21 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
     ``warm_start``: solve the first scenario first and start every other
     from its plan (off by default: see benchmarks/README.md, "Warm starts"). ``warm_from``: a
     result solved before (e.g. the base of ``footprint explain``) whose plan starts every scenario.
-    ``maps``: write each scenario's maps too (off by default, for speed).
+    ``maps``: write each scenario's maps too (off by default, for speed). ``retries``: runs
+    more for a scenario whose worker failed. ``max_memory``: bytes a local worker may hold
+    (resident) before its scenario is stopped with that reason. ``resume``: keep the
+    scenarios of ``out`` whose inputs and settings are unchanged (see the module docstring).
+    ``worker``: the task each scenario runs (default :func:`solve_scenario`; tests pass
+    their own).
 
     Raises :class:`InputError` (and writes nothing) for a bad option, two
     scenarios with one name, an ``out`` that is not an earlier batch folder,
-    or when every scenario is invalid.
+    or when every scenario is invalid; :class:`BatchInterrupted` after Ctrl-C or SIGTERM,
+    with every finished scenario written.
 
-    The local pool starts its workers with multiprocessing's ``forkserver``
-    (``spawn`` where that is missing), so a script that calls this must keep
-    its top-level code under ``if __name__ == "__main__":``.
+    Local workers start from multiprocessing's ``forkserver`` (``spawn`` where that is
+    missing), so a script that calls this must keep its top-level code under
+    ``if __name__ == "__main__":``.
     """
     start = time.perf_counter()
     items = list(scenarios)
@@ -262,6 +314,8 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
         raise InputError("batch: give at least one scenario")
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs {jobs}: must be at least 1")
+    if retries < 0:
+        raise InputError(f"--retries {retries}: must be 0 or more")
     runs: list[ScenarioRun] = []
     loaded: list[Scenario | None] = []
     for item in items:
@@ -277,29 +331,62 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         check_batch_folder(out_path)
+    if resume and out_path is not None and out_path.exists():
+        for run, scenario in zip(runs, loaded):
+            earlier = _resumable(out_path, scenario, settings, settings_origin) if scenario is not None else None
+            if earlier is not None:
+                run.result, run.status, run.kept = earlier, earlier.status, True
 
-    pending = [i for i, s in enumerate(loaded) if s is not None]
-    with _progress(progress, len(runs)) as bar:
-        task = bar.add_task("solving", total=len(runs), last="")
-        bar.advance(task, len(runs) - len(pending))
-        if pending:
-            pool = _DaskPool(scheduler) if scheduler else _LocalPool(jobs or max(1, min(os.cpu_count() or 1,
-                                                                                       len(pending))))
-            try:
-                _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start,
-                           seed=warm_from)
-            except BaseException:
-                pool.close(abort=True)
-                raise
-            pool.close()
-    if all(r.status == INVALID for r in runs):
-        raise InputError([line for r in runs for line in r.problems])
-    if out_path is not None:
-        comparison = write_batch(out_path, runs, extra, maps=maps)
-    else:
-        from footprint.report.compare import comparison_table
+    pending = [i for i, s in enumerate(loaded) if s is not None and not runs[i].kept]
+    staging = _Staging(out_path, maps) if out_path is not None else None
+    try:
+        with _progress(progress, len(runs)) as bar:
+            task = bar.add_task("solving", total=len(runs), last="", running=0, failed=0)
+            bar.advance(task, len(runs) - len(pending))
+            if pending:
+                if scheduler:
+                    pool = _DaskPool(scheduler, retries)
+                    try:
+                        _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start,
+                                   seed=warm_from, worker=worker)
+                    except BaseException:
+                        pool.close(abort=True)
+                        raise
+                    pool.close()
+                else:
+                    from footprint.workers import ScenarioProcesses
 
-        comparison = comparison_table(runs)
+                    pool = ScenarioProcesses(jobs or max(1, min(os.cpu_count() or 1, len(pending))), max_memory,
+                                             retries)
+                    _solve_local(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start,
+                                 seed=warm_from, worker=worker, staging=staging)
+        if all(r.status == INVALID for r in runs):
+            raise InputError([line for r in runs for line in r.problems])
+        if staging is not None:
+            for run in runs:
+                if run.kept or (run.result is not None and not (staging.tmp / run.name).exists()):
+                    staging.add(run)
+            comparison = staging.finish(runs, extra)
+        else:
+            from footprint.report.compare import comparison_table
+
+            comparison = comparison_table(runs)
+    except KeyboardInterrupt:
+        finished = sum(1 for r in runs if r.result is not None)
+        if staging is not None and finished:
+            for run in runs:
+                if run.status == "pending":
+                    run.status, run.problems = NOT_RUN, ["the batch was stopped before it ran"]
+                if run.kept or (run.result is not None and not (staging.tmp / run.name).exists()):
+                    staging.add(run)
+            staging.finish(runs, extra)
+        elif staging is not None:
+            staging.discard()
+        raise BatchInterrupted(finished, len(runs), out_path if finished else None) from None
+    except BaseException:
+        if staging is not None:
+            staging.discard()
+        raise
     return BatchOutcome(runs, comparison, out_path, time.perf_counter() - start)
 
 
@@ -315,20 +402,10 @@ def _check_names(runs: list[ScenarioRun]) -> None:
         raise InputError(problems)
 
 
-def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False,
-               seed=None) -> None:
-    """Hand each scenario to the pool with its base case read once here; collect the results.
-
-    With ``warm_start`` the first scenario is solved alone first and its plan
-    seeds every other scenario; ``seed`` (a result) seeds them all instead.
-    """
-    if seed is None and warm_start and len(pending) > 1:
-        _solve_all(pool, runs, loaded, pending[:1], settings, settings_origin, bar, task)
-        first = runs[pending[0]].result
-        seed = first if first is not None and first.has_plan else None
-        pending = pending[1:]
-    bases: dict[object, TablesRead] = {}
-    futures = {}
+def _shipped(runs, loaded, pending, bases) -> list[tuple[int, Scenario]]:
+    """Each pending scenario with its base case read once here (invalid ones marked), the
+    longest time limit first (they take longest: starting them first keeps the workers busy)."""
+    out = []
     for i in pending:
         scenario = loaded[i]
         key = Path(scenario.base).resolve() if isinstance(scenario.base, (str, Path)) else id(scenario.base)
@@ -338,19 +415,89 @@ def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task
                               else TablesRead.read(scenario.base))
         except InputError as error:
             runs[i].status, runs[i].problems = INVALID, error.problems
-            bar.advance(task)
             continue
-        shipped = replace(scenario, base=bases[key])
-        futures[pool.submit(solve_scenario, shipped, settings, settings_origin, seed)] = i
+        out.append((i, replace(scenario, base=bases[key])))
+
+    def limit(item) -> float:
+        layers = [values for _, values in item[1].settings]
+        values = [float(v["time_limit_s"]) for v in layers if "time_limit_s" in v]
+        return values[-1] if values else 0.0
+
+    return sorted(out, key=lambda item: -limit(item))
+
+
+def _record(run: ScenarioRun, answer) -> None:
+    """A worker's answer (a Result, an _Invalid) into its run."""
+    if isinstance(answer, _Invalid):
+        run.status, run.problems = INVALID, answer.problems
+    else:
+        run.result, run.status = answer, answer.status
+
+
+def _solve_local(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False,
+                 seed=None, worker=None, staging: _Staging | None = None) -> None:
+    """Each scenario in its own worker process (footprint.workers); each result written to the
+    staging folder as it comes in."""
+    from footprint.workers import Task
+
+    fn = worker or solve_scenario
+    state = {"running": 0, "failed": 0}
+
+    def started(_task) -> None:
+        state["running"] += 1
+        bar.update(task, running=state["running"])
+
+    def done(answer) -> None:
+        run = runs[answer.key]
+        state["running"] -= 1
+        run.peak_bytes, run.attempts = answer.peak_bytes, answer.attempts
+        if answer.error is not None:
+            run.status, run.problems = ERROR, [answer.error]
+            state["failed"] += 1
+        else:
+            _record(run, answer.value)
+        if staging is not None and run.result is not None:
+            staging.add(run)
+        bar.update(task, advance=1, running=state["running"], failed=state["failed"],
+                   last=f"{run.name}: {run.status}")
+
+    bases: dict[object, TablesRead] = {}
+    queue = _shipped(runs, loaded, pending, bases)
+    bar.advance(task, len(pending) - len(queue))
+    if seed is None and warm_start and len(queue) > 1:
+        first = next((q for q in queue if q[0] == pending[0]), queue[0])
+        pool.run([Task(first[0], fn, (first[1], settings, settings_origin, None))], done, started)
+        result = runs[first[0]].result
+        seed = result if result is not None and result.has_plan else None
+        queue = [q for q in queue if q is not first]
+    pool.run([Task(i, fn, (shipped, settings, settings_origin, seed)) for i, shipped in queue], done, started)
+
+
+def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False,
+               seed=None, worker=None) -> None:
+    """On a Dask cluster: hand each scenario over with its base case read once here; collect.
+
+    With ``warm_start`` the first scenario is solved alone first and its plan
+    seeds every other scenario; ``seed`` (a result) seeds them all instead.
+    """
+    fn = worker or solve_scenario
+    if seed is None and warm_start and len(pending) > 1:
+        _solve_all(pool, runs, loaded, pending[:1], settings, settings_origin, bar, task, worker=worker)
+        first = runs[pending[0]].result
+        seed = first if first is not None and first.has_plan else None
+        pending = pending[1:]
+    bases: dict[object, TablesRead] = {}
+    queue = _shipped(runs, loaded, pending, bases)
+    bar.advance(task, len(pending) - len(queue))
+    futures = {pool.submit(fn, shipped, settings, settings_origin, seed): i for i, shipped in queue}
+    failed = 0
     for future in pool.as_completed(list(futures)):
         run = runs[futures[future]]
         try:
             answer = future.result()
         except Exception as exc:  # a worker's failure is this scenario's, not the batch's
             run.status, run.problems = ERROR, [f"{type(exc).__name__}: {exc}"]
+            failed += 1
         else:
-            if isinstance(answer, _Invalid):
-                run.status, run.problems = INVALID, answer.problems
-            else:
-                run.result, run.status = answer, answer.status
-        bar.update(task, advance=1, last=f"{run.name}: {run.status}")
+            _record(run, answer)
+        bar.update(task, advance=1, failed=failed, last=f"{run.name}: {run.status}")

@@ -374,20 +374,42 @@ def batch(
     warm_start: bool = typer.Option(False, "--warm-start",
                                     help="solve the first scenario first and start the others from its plan"),
     maps: bool = typer.Option(False, "--maps", help="write each scenario's maps too (skipped by default, for speed)"),
+    retries: int = typer.Option(0, "--retries", help="run a scenario whose worker failed up to N times more"),
+    max_memory: Optional[str] = typer.Option(None, "--max-memory",
+                                             help="stop a scenario whose worker holds more than this, e.g. 8GB"),
+    resume: bool = typer.Option(False, "--resume",
+                                help="keep the scenarios in --out whose inputs and settings are unchanged; "
+                                     "solve only the rest"),
 ) -> None:
     """Solve many scenarios; write one results folder each plus comparison.csv and comparison.xlsx.
 
-    Exit status 0: every scenario has a plan; 1: some has none; 2: a scenario is invalid or an option is bad.
+    A worker that dies costs only its scenario (reported with the reason); Ctrl-C keeps every finished
+    scenario and says how to resume. Exit status 0: every scenario has a plan; 1: some has none; 2: a
+    scenario is invalid or an option is bad; 130: stopped.
     """
-    from footprint.batch import run_batch
+    from footprint.batch import BatchInterrupted, run_batch
+    from footprint.workers import parse_bytes
 
     try:
+        limit = None
+        if max_memory is not None:
+            try:
+                limit = parse_bytes(max_memory)
+            except ValueError:
+                raise InputError(f"--max-memory {max_memory}: expected an amount such as 8GB or 512MB") from None
         outcome = run_batch(scenarios, out=out, jobs=jobs, scheduler=scheduler,
                             settings=_run_overrides(set_, time_limit, gap), progress=True, warm_start=warm_start,
-                            maps=maps)
+                            maps=maps, retries=retries, max_memory=limit, resume=resume)
     except InputError as error:
         _fail_invalid(error)
         return
+    except BatchInterrupted as stop:
+        if stop.out is None:
+            err_console.print("interrupted: no scenario had finished; nothing was written", markup=False)
+        else:
+            err_console.print(f"interrupted: {stop.finished} of {stop.total} scenarios finished and are in "
+                              f"{stop.out}; run the same command with --resume to solve the rest", markup=False)
+        raise typer.Exit(130) from None
     _finish_batch(outcome, "batch")
 
 

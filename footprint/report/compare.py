@@ -9,7 +9,8 @@ its site plan differs from the reference plan: the first scenario of the
 batch that has a plan (named in ``compared_with``; ``delta_cost`` is the
 objective less the reference's, ``tier_changes`` the sites whose tier
 changed), and the plan's configuration profile (``profile_…``, see
-:mod:`footprint.profile`).
+:mod:`footprint.profile`); ``peak_memory_gb`` (the local worker's peak resident memory)
+and ``resumed`` (kept from an earlier run by ``--resume``).
 
 Central and local production: units made at sites whose input status is
 ``open`` (the existing plants, which must stay open) are *central*; units
@@ -135,6 +136,10 @@ def comparison_table(runs: Iterable[Run]) -> pd.DataFrame:
                 row[f"profile_{key}"] = np.nan if value is None else value
         row["open_site_ids"] = " ".join(_open_sites(result)) if plan else ""
         row["solve_seconds"] = result.timings.get("solve", np.nan) if result is not None else np.nan
+        # The worker's peak resident memory (GB; empty where not measured: a Dask worker, a resumed run).
+        peak = getattr(run, "peak_bytes", 0) or 0
+        row["peak_memory_gb"] = round(peak / 1024 ** 3, 3) if peak else np.nan
+        row["resumed"] = bool(getattr(run, "kept", False))
         row["reason"] = run.reason
         rows.append(row)
     return pd.DataFrame(rows)

@@ -115,3 +115,36 @@ def write_results(result: Result, out_dir: str | Path, workbook: bool = True, ma
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+#: columns read as text whatever they hold (ids)
+_ID_COLUMNS = ("site", "zone", "product", "technology", "tier", "mode", "source", "origin", "band", "from_site",
+               "to_site", "name", "country", "status")
+
+
+def read_results(folder: str | Path) -> Result:
+    """A results folder written by :func:`write_results` read back as a :class:`Result` (its
+    summary and tables; not the solver's raw values): what ``footprint batch --resume`` keeps.
+    Raises FileNotFoundError or ValueError when the folder is not complete."""
+    import pandas as pd
+
+    folder = Path(folder)
+    with open(folder / "summary.json", encoding="utf-8") as fh:
+        summary = json.load(fh)
+    tables = {}
+    for name in TABLE_FILES:
+        path = folder / f"{name}.csv"
+        if path.exists():
+            head = pd.read_csv(path, nrows=0).columns
+            tables[name] = pd.read_csv(path, dtype={c: str for c in head if c in _ID_COLUMNS},
+                                       keep_default_na=False, na_values=[""])
+    result = Result(case_name=summary["case"], status=summary["status"], objective=summary.get("objective"),
+                    best_bound=summary.get("best_bound"), mip_gap=summary.get("mip_gap"),
+                    costs=summary.get("costs") or {}, kpis=summary.get("kpis") or {},
+                    profile=summary.get("profile") or {}, tables=tables, messages=summary.get("messages") or [],
+                    timings=summary.get("timings") or {}, model_size=summary.get("model_size") or {},
+                    settings=summary.get("settings") or {}, input_hash=summary.get("input_hash") or "",
+                    version=summary.get("version") or "")
+    if result.has_plan and "sites" not in tables:
+        raise ValueError(f"{folder}: sites.csv is missing")
+    return result

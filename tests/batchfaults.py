@@ -1,0 +1,48 @@
+"""Worker tasks for the batch fault tests (tests/test_batch_faults.py): each does what a real
+scenario's worker may suffer, then (or instead) solves as footprint.batch.solve_scenario does.
+
+A scenario's ``description`` carries a marker file's path where a task must fail only once: a
+worker process is forked from a server started earlier, so it sees neither this test's
+environment nor its module state."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from footprint.batch import solve_scenario
+
+
+def killed(scenario, settings=None, origin="--set", warm_start=None):
+    """The scenario named 'crash' kills its own worker (as the out-of-memory killer would)."""
+    if scenario.name == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return solve_scenario(scenario, settings, origin, warm_start)
+
+
+def killed_once(scenario, settings=None, origin="--set", warm_start=None):
+    """The scenario named 'flaky' kills its worker the first time only."""
+    marker = Path(scenario.description) if scenario.name == "flaky" else None
+    if marker is not None and not marker.exists():
+        marker.write_text("killed once")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return solve_scenario(scenario, settings, origin, warm_start)
+
+
+def hungry(scenario, settings=None, origin="--set", warm_start=None):
+    """The scenario named 'hungry' takes memory, 100 MB at a time, up to 3 GB."""
+    if scenario.name == "hungry":
+        held = []
+        for _ in range(30):
+            held.append(bytearray(100 * 1024 ** 2))
+            time.sleep(0.1)
+    return solve_scenario(scenario, settings, origin, warm_start)
+
+
+def slow(scenario, settings=None, origin="--set", warm_start=None):
+    """The scenario named 'slow' takes two minutes before it solves."""
+    if scenario.name == "slow":
+        time.sleep(120)
+    return solve_scenario(scenario, settings, origin, warm_start)
