@@ -3,9 +3,9 @@
 Cases (each a CSV folder or scenario file):
 
 - ``flagship``: the whole-network European spare-parts case (models/eu-spares-base.toml);
-- ``flagship-2x``: the same built with every city of 50,000+ inhabitants
-  (``python data/eu-spares/build_case.py --min-population 50000 --out DIR``,
-  needs ``pip install -e .[data]``); pass its folder with ``--flagship-2x``;
+- ``flagship-2x``: a larger variant of the flagship in a folder of your own, passed with
+  ``--flagship-2x`` (the builder's ``--min-population`` option that made it for issue 12
+  went with the rebuild of issue 18);
 - ``network-600``: the generated North American case of footprint.synthetic_network
   (600 cities × 30 parts × 60 hubs, three printer technologies and three tiers per hub,
   moulding in Asia, duties, four modes).
