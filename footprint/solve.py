@@ -69,10 +69,29 @@ _HIGHS_STATUS = {
 }
 
 
+#: the thread count HiGHS's scheduler was last started with in this process (None: not yet)
+_scheduler_threads: list[int | None] = [None]
+
+
+def use_threads(threads: int) -> None:
+    """Let the next HiGHS runs of this process use ``threads`` (0 = HiGHS's default).
+
+    HiGHS starts one thread pool per process on its first run and refuses every later run that
+    asks for another thread count (the run ends with no status at all, 'Not Set'): a planner's
+    session that solves once with the default and then with ``threads = 1`` would get no plan.
+    The pool is stopped here when the count changes, so the next run starts one of the new size."""
+    threads = int(threads)
+    if _scheduler_threads[0] is not None and _scheduler_threads[0] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads[0] = threads
+
+
 def highs_options(settings: dict, tee: bool = False) -> dict:
-    """HiGHS options for the case settings (time limit s, gap, threads, seed)."""
+    """HiGHS options for the case settings (time limit s, gap, threads, seed); the process's
+    HiGHS thread pool is made ready for that thread count (:func:`use_threads`)."""
     options = {"output_flag": bool(tee), "time_limit": float(settings["time_limit_s"]),
                "mip_rel_gap": float(settings["mip_gap"]), "random_seed": int(settings["seed"])}
+    use_threads(int(settings["threads"]))
     if int(settings["threads"]) > 0:
         options["threads"] = int(settings["threads"])
     return options
@@ -164,6 +183,7 @@ def solve_pyomo(m, blocks: ModelBlocks, settings: dict, tee: bool = False) -> So
     solver.set_instance(m)
     handoff = time.perf_counter() - start
     options = {"random_seed": int(settings["seed"])}
+    use_threads(int(settings["threads"]))
     if int(settings["threads"]) > 0:
         options["threads"] = int(settings["threads"])
     start = time.perf_counter()

@@ -124,3 +124,13 @@ def test_without_bands_the_example_keeps_its_optimum():
     assert plain.objective == pytest.approx(WITHOUT_BANDS, rel=1e-9)
     assert EXAMPLE_OBJECTIVE - WITHOUT_BANDS == pytest.approx(85_000.0, abs=1e-6)  # Lyon's second printer
     assert plain.model_size == {"variables": 263, "integer_variables": 65, "constraints": 290, "nonzeros": 1095}
+
+
+def test_one_session_may_change_the_solver_thread_count():
+    # HiGHS keeps one thread pool per process and refuses a run that asks for another size: a
+    # session solving with the default and then with threads = 1 (as a batch worker does) got
+    # status 'Not Set' and no plan.
+    for threads in (0, 1, 2, 1, 0):
+        result = solve_case(EXAMPLE, settings={"threads": threads})
+        assert result.status == "optimal", (threads, result.messages)
+        assert result.objective == pytest.approx(EXAMPLE_OBJECTIVE, rel=1e-9)
