@@ -95,7 +95,7 @@ def order_levels(orders: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
     rows["queue_days"] = rows["queue_days"].fillna(0.0)
     keys = ["site", "product", "group"]
     rows["rank"] = rows.groupby(keys)["queue_days"].rank(method="dense").astype(int) - 1
-    banded = rows.groupby(keys + ["rank"])["band"].transform(lambda b: bool((b != "").any()))
+    banded = (rows["band"] != "").groupby([rows[k] for k in keys + ["rank"]]).transform("any")
     digits = _label_digits(rows)
     rows["source"] = [level_label(g, q, b, digits.get(g, 2))
                       for g, q, b in zip(rows["group"], rows["queue_days"], banded)]
@@ -136,28 +136,33 @@ def prune_levels(ship: pd.DataFrame, rank: np.ndarray, group: np.ndarray, keep_o
     n = len(ship)
     if n == 0 or rank.max(initial=0) == 0:
         return np.ones(n, dtype=bool)
-    frame = pd.DataFrame({"s": ship["_s"].to_numpy(), "z": ship["_z"].to_numpy(), "p": ship["_p"].to_numpy(),
-                          "g": group, "r": -rank, "cost": ship["unit_cost"].to_numpy(float),
-                          "timely": np.where(ship["on_time"].to_numpy(bool), ship["unit_cost"].to_numpy(float),
-                                             np.inf)})
-    # Slowest level first; within a level the cheapest lane first.
-    order = np.lexsort((frame["cost"].to_numpy(), frame["r"].to_numpy(), frame["g"].to_numpy(),
-                        frame["p"].to_numpy(), frame["z"].to_numpy(), frame["s"].to_numpy()))
-    f = frame.iloc[order]
-    keys = [f["s"], f["z"], f["p"], f["g"]]
-    level_keys = keys + [f["r"]]
-    # The best cost over slower levels: cumulative minimum of each level's minimum, shifted by a level.
-    per_level = f.groupby(level_keys, sort=False).agg(cost=("cost", "min"), timely=("timely", "min"))
-    lv_keys = [per_level.index.get_level_values(i) for i in range(4)]
-    slower_cost = per_level["cost"].groupby(lv_keys, sort=False).cummin().groupby(lv_keys, sort=False).shift(1)
-    slower_timely = per_level["timely"].groupby(lv_keys, sort=False).cummin().groupby(lv_keys, sort=False).shift(1)
-    idx = pd.MultiIndex.from_arrays(level_keys)
-    best = slower_cost.reindex(idx).fillna(np.inf).to_numpy()
-    best_timely = slower_timely.reindex(idx).fillna(np.inf).to_numpy()
-    keep_sorted = f["cost"].to_numpy() < _below(best)
+    cost = ship["unit_cost"].to_numpy(float)
+    timely = np.where(ship["on_time"].to_numpy(bool), cost, np.inf)
+    g, groups = pd.factorize(group)
+    # One integer per (site, zone, product, group): the lanes that compete across levels.
+    s, z, p = (ship[c].to_numpy(np.int64) for c in ("_s", "_z", "_p"))
+    key = ((s * (z.max() + 1) + z) * (p.max() + 1) + p) * len(groups) + g
+    # Slowest level first (highest rank); within a level the cheapest lane first.
+    order = np.lexsort((cost, -rank, key))
+    k, r, c, t = key[order], rank[order], cost[order], timely[order]
+    new_level = np.ones(n, dtype=bool)
+    new_level[1:] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
+    level_start = np.flatnonzero(new_level)
+    level_of = np.cumsum(new_level) - 1
+    # The best cost over slower levels: cumulative minimum of each level's minimum within its
+    # (site, zone, product, group), shifted by one level (inf for the slowest).
+    level_group = np.cumsum(np.r_[True, k[level_start][1:] != k[level_start][:-1]]) - 1
+    first_level = np.r_[True, level_group[1:] != level_group[:-1]]
+
+    def slower(values: np.ndarray) -> np.ndarray:
+        running = pd.Series(np.minimum.reduceat(values, level_start)).groupby(level_group).cummin().to_numpy()
+        shifted = np.r_[np.inf, running[:-1]]
+        return np.where(first_level, np.inf, shifted)[level_of]
+
+    keep_sorted = c < _below(slower(c))
     if keep_on_time:
-        keep_sorted |= f["timely"].to_numpy() < _below(best_timely)
-    keep_sorted |= f["g"].to_numpy() == ""
+        keep_sorted |= t < _below(slower(t))
+    keep_sorted |= group[order] == ""
     keep = np.empty(n, dtype=bool)
     keep[order] = keep_sorted
     return keep
