@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -13,12 +13,13 @@ import pandas as pd
 from footprint import __version__
 from footprint.aggregate import full_demand, merged_keys
 from footprint.case import Case, load_case
-from footprint.derive import derive
+from footprint.derive import ModelData, derive
 from footprint.diagnose import elastic_diagnosis, setting_conflicts, unreachable_demand
 from footprint.model import build_blocks
 from footprint.model.costs import COST_TERMS
 from footprint.plan import extract_plan, kpis
 from footprint.profile import plan_profile
+from footprint.settings import same_derivation
 from footprint.solve import solve_pyomo
 from footprint.start import wants_start
 from footprint.strategy import solve_blocks
@@ -85,7 +86,8 @@ class Result:
 def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings: Mapping[str, object] | None = None,
                extra_constraints: ExtraConstraints | None = None, backend: str = "highs",
                warm_start: "Result | None" = None, tee: bool = False,
-               extra_rows: ExtraRows | None = None, progress=None, stage=None) -> Result:
+               extra_rows: ExtraRows | None = None, progress=None, stage=None,
+               derived: ModelData | None = None) -> Result:
     """Validate, derive, build and solve a case; return the plan as a :class:`Result`.
 
     ``source`` is a :class:`Case` or anything :func:`load_case` reads; ``settings``
@@ -106,6 +108,9 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     bound improves (currency/year; None where there is none yet). ``stage(name)``: called as
     the solve enters each stage: prepare, build, bound (the Lagrangian stage), start (a starting
     plan), search (HiGHS).
+    ``derived``: the derived data (:func:`footprint.derive.derive`) of this case under settings
+    that differ from its own only in solve settings (:data:`footprint.settings.SOLVE_ONLY`), e.g.
+    shared by a batch's scenarios; it is used instead of deriving again (ValueError otherwise).
     Raises :class:`InputError` on invalid input. A case with no feasible plan
     returns ``status='infeasible'`` with the reasons in ``messages``.
     """
@@ -118,7 +123,14 @@ def solve_case(source: Case | str | Path | Mapping[str, pd.DataFrame], settings:
     announce = stage or (lambda name: None)
     announce("prepare")
     start = time.perf_counter()
-    data = derive(case, every_lane=extra_rows is not None or extra_constraints is not None)
+    if derived is None:
+        data = derive(case, every_lane=extra_rows is not None or extra_constraints is not None)
+    elif extra_rows is not None or extra_constraints is not None or not same_derivation(derived.settings,
+                                                                                           case.settings):
+        raise ValueError("solve_case: the derived data given was derived under other settings or without "
+                         "the lanes extra rows or constraints need; derive this case itself")
+    else:
+        data = replace(derived, settings=dict(case.settings))
     timings["derive"] = time.perf_counter() - start
     base = dict(case_name=case.name, settings=dict(case.settings), input_hash=case.input_hash, timings=timings)
 

@@ -3,10 +3,12 @@
 :func:`run_batch` reads each base case once, in this process, and sends it
 with each scenario's changes to a worker, which applies the changes,
 validates (input problems name the scenario file and the change) and solves.
-Every result is written here, so a Dask cluster needs no shared file system
-and no worker opens a file. Each worker solves one scenario at a time with
-one solver thread (a case's ``threads = 0``, the solver's default, becomes
-1), so ``jobs`` workers use about ``jobs`` cores.
+A local worker then writes its scenario's results folder itself (beside the
+other workers' solves); a Dask worker sends its result back and it is written
+here, so a cluster needs no shared file system and no Dask worker opens a
+file. Each worker solves one scenario at a time with one solver thread (a
+case's ``threads = 0``, the solver's default, becomes 1) and one thread for
+numpy's linear algebra, so ``jobs`` workers use about ``jobs`` cores.
 
 The output folder holds one results folder per scenario (SPEC section 6,
 ``DIR/<scenario name>/``; for a scenario without a plan only its
@@ -38,8 +40,6 @@ invalid nothing is solved or written and :class:`InputError` is raised.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,14 +48,14 @@ from typing import Callable, Iterable, Mapping, Sequence
 import pandas as pd
 
 from footprint.api import Result, solve_case
+from footprint.batch_derive import shared_derivations
+from footprint.batch_output import Staging, check_batch_folder, resumable
 from footprint.errors import InputError
 from footprint.scenario import Scenario, TablesRead, display_path, read_scenario
 
 INVALID, ERROR, NOT_RUN = "invalid", "error", "not run"
 #: how long to try reaching a Dask scheduler before giving up
 CONNECT_TIMEOUT = "20s"
-#: a file in the output folder that marks it as an earlier batch result (safe to replace)
-MARKER = "comparison.csv"
 
 
 @dataclass
@@ -112,7 +112,8 @@ class _Invalid:
 
 
 def solve_scenario(scenario: Scenario, settings: Mapping[str, object] | None = None,
-                   settings_origin: str = "--set", warm_start: Result | None = None) -> Result | _Invalid:
+                   settings_origin: str = "--set", warm_start: Result | None = None,
+                   derived=None) -> Result | _Invalid:
     """Worker task: apply one scenario's changes, validate, solve.
 
     Runs in a worker process or on a Dask worker; ``scenario.base`` holds the
@@ -121,15 +122,36 @@ def solve_scenario(scenario: Scenario, settings: Mapping[str, object] | None = N
     worker.
 
     ``warm_start``: a plan (the first scenario's) that seeds the solver,
-    mapped onto this scenario's model by readable ids.
+    mapped onto this scenario's model by readable ids. ``derived``: this scenario's derived
+    data, shared with others that differ only in solve settings (:mod:`footprint.batch_derive`).
     """
+    from threadpoolctl import threadpool_limits
+
     try:
         case = scenario.load(settings, settings_origin)
         if int(case.settings.get("threads") or 0) == 0:
             case = case.with_settings({"threads": 1})
     except InputError as error:
         return _Invalid(error.problems)
-    return solve_case(case, warm_start=warm_start)
+    # numpy's BLAS would otherwise start a thread per core in every worker (the Lagrangian
+    # stage's products): two workers on two cores then fight over four threads.
+    with threadpool_limits(limits=1):
+        return solve_case(case, warm_start=warm_start, derived=derived)
+
+
+def _solve_and_write(fn: Callable, folder: Path, maps: bool, *args) -> Result | _Invalid:
+    """Local worker task: ``fn(*args)`` (a scenario's solve), then its results folder written by
+    this worker into ``folder`` (the batch's staging folder), so the writing of one scenario
+    (the workbook takes seconds on a large case) runs beside the others' solves, not in the parent."""
+    from footprint.report.folder import write_results
+
+    answer = fn(*args)
+    if isinstance(answer, Result):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            write_results(answer, folder, maps=maps)
+    return answer
 
 
 # ------------------------------------------------------------------ executors
@@ -162,6 +184,10 @@ class _DaskPool:
         # its allowed failures); ``retries`` re-runs a task that raised.
         return self.client.submit(fn, *args, pure=False, retries=self.retries)
 
+    def share(self, value):
+        """``value`` on every worker once; what :meth:`submit` takes in its place."""
+        return self.client.scatter(value, broadcast=True, hash=False)
+
     def as_completed(self, futures):
         from distributed import as_completed
 
@@ -184,82 +210,6 @@ def as_scenario(item: Scenario | str | Path) -> Scenario:
     if not (path.is_dir() or (path.suffix.lower() == ".xlsx" and path.is_file())):
         raise InputError(f"{path}: no such case folder, workbook or scenario file")
     return Scenario(name=path.resolve().name if path.is_dir() else path.stem, base=path)
-
-
-def check_batch_folder(out: Path) -> None:
-    """Refuse a folder that is not an earlier batch or sweep result (the user's files)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise InputError(f"{out}: exists and is not a footprint batch results folder; "
-                         "choose another --out (nothing was written)")
-
-
-def write_batch(out: Path, runs: Sequence[ScenarioRun],
-                extra: Callable[[Path, Sequence[ScenarioRun]], None] | None = None, maps: bool = False) -> pd.DataFrame:
-    """Write every run's results folder and the comparison into ``out``, atomically; each folder's
-    maps only with ``maps`` (they take a second or two a scenario)."""
-    check_batch_folder(out)
-    staging = _Staging(out, maps)
-    try:
-        for run in runs:
-            staging.add(run)
-        return staging.finish(runs, extra)
-    except BaseException:
-        staging.discard()
-        raise
-
-
-class _Staging:
-    """The batch's output folder being built: each scenario's folder written as it finishes, the
-    whole put in place of ``out`` at the end (or when the batch is stopped)."""
-
-    def __init__(self, out: Path, maps: bool) -> None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.out, self.maps = out, maps
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-
-    def add(self, run: ScenarioRun) -> None:
-        from footprint.report.folder import write_results
-
-        if run.kept:
-            shutil.copytree(self.out / run.name, self.tmp / run.name)
-        elif run.result is not None:
-            write_results(run.result, self.tmp / run.name, maps=self.maps)
-
-    def finish(self, runs: Sequence[ScenarioRun], extra=None) -> pd.DataFrame:
-        from footprint.report.compare import write_comparison
-        from footprint.report.folder import replace_folder
-
-        comparison = write_comparison(self.tmp, runs)
-        if extra is not None:
-            extra(self.tmp, runs)
-        replace_folder(self.tmp, self.out)
-        return comparison
-
-    def discard(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _resumable(out: Path, scenario: Scenario, settings, settings_origin: str) -> Result | None:
-    """The earlier result of ``scenario`` in ``out`` when its inputs and settings are unchanged and it
-    has an answer (a plan, or infeasible): the case is read and checked here for its hash."""
-    import json
-
-    from footprint.report.folder import _clean, read_results
-
-    summary = out / scenario.name / "summary.json"
-    if not summary.exists():
-        return None
-    try:
-        earlier = read_results(summary.parent)
-        case = scenario.load(settings, settings_origin)
-    except (InputError, OSError, ValueError, KeyError):
-        return None
-    if int(case.settings.get("threads") or 0) == 0:
-        case = case.with_settings({"threads": 1})
-    same_settings = json.loads(json.dumps(_clean(dict(case.settings)))) == earlier.settings
-    if earlier.input_hash != case.input_hash or not same_settings:
-        return None
-    return earlier if (earlier.has_plan or earlier.status == "infeasible") else None
 
 
 def _progress(enabled: bool, total: int):
@@ -296,8 +246,9 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
     more for a scenario whose worker failed. ``max_memory``: bytes a local worker may hold
     (resident) before its scenario is stopped with that reason. ``resume``: keep the
     scenarios of ``out`` whose inputs and settings are unchanged (see the module docstring).
-    ``worker``: the task each scenario runs (default :func:`solve_scenario`; tests pass
-    their own).
+    ``worker``: the task each scenario runs, called as :func:`solve_scenario` is (the default;
+    tests pass their own). Scenarios that differ only in solve settings share one derivation
+    (:mod:`footprint.batch_derive`).
 
     Raises :class:`InputError` (and writes nothing) for a bad option, two
     scenarios with one name, an ``out`` that is not an earlier batch folder,
@@ -333,12 +284,12 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
         check_batch_folder(out_path)
     if resume and out_path is not None and out_path.exists():
         for run, scenario in zip(runs, loaded):
-            earlier = _resumable(out_path, scenario, settings, settings_origin) if scenario is not None else None
+            earlier = resumable(out_path, scenario, settings, settings_origin) if scenario is not None else None
             if earlier is not None:
                 run.result, run.status, run.kept = earlier, earlier.status, True
 
     pending = [i for i, s in enumerate(loaded) if s is not None and not runs[i].kept]
-    staging = _Staging(out_path, maps) if out_path is not None else None
+    staging = Staging(out_path, maps) if out_path is not None else None
     try:
         with _progress(progress, len(runs)) as bar:
             task = bar.add_task("solving", total=len(runs), last="", running=0, failed=0)
@@ -435,7 +386,7 @@ def _record(run: ScenarioRun, answer) -> None:
 
 
 def _solve_local(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False,
-                 seed=None, worker=None, staging: _Staging | None = None) -> None:
+                 seed=None, worker=None, staging: Staging | None = None) -> None:
     """Each scenario in its own worker process (footprint.workers); each result written to the
     staging folder as it comes in."""
     from footprint.workers import Task
@@ -456,21 +407,30 @@ def _solve_local(pool, runs, loaded, pending, settings, settings_origin, bar, ta
             state["failed"] += 1
         else:
             _record(run, answer.value)
-        if staging is not None and run.result is not None:
-            staging.add(run)
+        if staging is not None:
+            staging.drop(run)
+            if run.result is not None and not staging.folder(run).exists():
+                staging.add(run)
         bar.update(task, advance=1, running=state["running"], failed=state["failed"],
                    last=f"{run.name}: {run.status}")
+
+    def task_for(i: int, shipped: Scenario, start) -> Task:
+        args = (shipped, settings, settings_origin, start) + ((shared[i],) if i in shared else ())
+        if staging is None:
+            return Task(i, fn, args)
+        return Task(i, _solve_and_write, (fn, staging.folder(runs[i]), staging.maps) + args)
 
     bases: dict[object, TablesRead] = {}
     queue = _shipped(runs, loaded, pending, bases)
     bar.advance(task, len(pending) - len(queue))
+    shared = shared_derivations(queue, settings, settings_origin)
     if seed is None and warm_start and len(queue) > 1:
         first = next((q for q in queue if q[0] == pending[0]), queue[0])
-        pool.run([Task(first[0], fn, (first[1], settings, settings_origin, None))], done, started)
+        pool.run([task_for(first[0], first[1], None)], done, started)
         result = runs[first[0]].result
         seed = result if result is not None and result.has_plan else None
         queue = [q for q in queue if q is not first]
-    pool.run([Task(i, fn, (shipped, settings, settings_origin, seed)) for i, shipped in queue], done, started)
+    pool.run([task_for(i, shipped, seed) for i, shipped in queue], done, started)
 
 
 def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False,
@@ -489,7 +449,12 @@ def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task
     bases: dict[object, TablesRead] = {}
     queue = _shipped(runs, loaded, pending, bases)
     bar.advance(task, len(pending) - len(queue))
-    futures = {pool.submit(fn, shipped, settings, settings_origin, seed): i for i, shipped in queue}
+    # Derived data shared by several scenarios goes to every worker once (a copy on each, so a
+    # lost worker does not lose it), not once per task.
+    shared = shared_derivations(queue, settings, settings_origin)
+    sent = {id(data): pool.share(data) for data in {id(d): d for d in shared.values()}.values()}
+    futures = {pool.submit(fn, shipped, settings, settings_origin, seed,
+                           *([sent[id(shared[i])]] if i in shared else [])): i for i, shipped in queue}
     failed = 0
     for future in pool.as_completed(list(futures)):
         run = runs[futures[future]]

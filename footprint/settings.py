@@ -56,6 +56,18 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("seed", "int", 0, "solver random seed, for repeatable runs", NONNEG),
 )}
 
+#: settings that steer only the solve and the reports, never the derived data (footprint.derive):
+#: scenarios that differ in nothing else share one derivation in a batch (footprint.batch_derive)
+SOLVE_ONLY = frozenset({"currency", "max_open_sites", "min_open_sites", "strong_linking", "start_heuristic",
+                        "lagrangian_stage", "time_limit_s", "mip_gap", "threads", "seed"})
+
+
+def same_derivation(a: dict, b: dict) -> bool:
+    """Whether two full settings dicts give the same derived data (they differ only in SOLVE_ONLY)."""
+    return ({k: v for k, v in a.items() if k not in SOLVE_ONLY}
+            == {k: v for k, v in b.items() if k not in SOLVE_ONLY})
+
+
 TRUE_WORDS = {"true", "yes", "1", "y", "t", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "f", "off"}
 

@@ -51,6 +51,17 @@ def test_a_killed_worker_costs_only_its_scenario(tmp_path):
     assert table.loc["a", "objective"] == pytest.approx(OPTIMUM)
 
 
+def test_a_worker_killed_while_writing_leaves_nothing_half_written(tmp_path):
+    # Local workers write their own results folders: one killed mid-write leaves none of it.
+    out = tmp_path / "batch"
+    outcome = run_batch(scenarios("a", "torn", description=str(out)), out=out, jobs=2,
+                        worker=batchfaults.killed_writing)
+    assert [r.status for r in outcome.runs] == ["optimal", "error"]
+    assert sorted(p.name for p in out.iterdir()) == ["a", "comparison.csv", "comparison.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batch"]     # no staging folder left
+    assert (out / "a" / "plan.xlsx").exists()
+
+
 def test_resume_solves_again_what_changed(tmp_path):
     out = tmp_path / "batch"
     run_batch(scenarios("a", "b"), out=out, jobs=2)
