@@ -40,6 +40,7 @@ invalid nothing is solved or written and :class:`InputError` is raised.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -139,19 +140,38 @@ def solve_scenario(scenario: Scenario, settings: Mapping[str, object] | None = N
         return solve_case(case, warm_start=warm_start, derived=derived)
 
 
+def _write(result: Result, folder: Path, maps: bool) -> None:
+    from threadpoolctl import threadpool_limits
+
+    from footprint.report.folder import write_results
+
+    with threadpool_limits(limits=1):
+        write_results(result, folder, maps=maps)
+
+
 def _solve_and_write(fn: Callable, folder: Path, maps: bool, *args) -> Result | _Invalid:
     """Local worker task: ``fn(*args)`` (a scenario's solve), then its results folder written by
     this worker into ``folder`` (the batch's staging folder), so the writing of one scenario
     (the workbook takes seconds on a large case) runs beside the others' solves, not in the parent."""
-    from footprint.report.folder import write_results
-
     answer = fn(*args)
     if isinstance(answer, Result):
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
-            write_results(answer, folder, maps=maps)
+        _write(answer, folder, maps)
     return answer
+
+
+def _solve_and_render(fn: Callable, maps: bool, *args) -> tuple[Result | _Invalid, dict[str, bytes] | None]:
+    """Dask worker task: ``fn(*args)``, then its results folder written on the worker (in a
+    temporary folder) and sent back as the bytes of each file: the rendering (seconds on a large
+    case) stays on the cluster and the batch's process only puts the files in place."""
+    answer = fn(*args)
+    if not isinstance(answer, Result):
+        return answer, None
+    with tempfile.TemporaryDirectory(prefix="footprint-") as tmp:
+        folder = Path(tmp) / "results"
+        _write(answer, folder, maps)
+        files = {path.relative_to(folder).as_posix(): path.read_bytes()
+                 for path in sorted(folder.rglob("*")) if path.is_file()}
+    return answer, files
 
 
 # ------------------------------------------------------------------ executors
@@ -299,7 +319,7 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
                     pool = _DaskPool(scheduler, retries)
                     try:
                         _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start,
-                                   seed=warm_from, worker=worker)
+                                   seed=warm_from, worker=worker, staging=staging)
                     except BaseException:
                         pool.close(abort=True)
                         raise
@@ -434,15 +454,17 @@ def _solve_local(pool, runs, loaded, pending, settings, settings_origin, bar, ta
 
 
 def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False,
-               seed=None, worker=None) -> None:
-    """On a Dask cluster: hand each scenario over with its base case read once here; collect.
+               seed=None, worker=None, staging: Staging | None = None) -> None:
+    """On a Dask cluster: hand each scenario over with its base case read once here; collect, and
+    put each scenario's results folder (rendered on the worker) in the staging folder as it comes.
 
     With ``warm_start`` the first scenario is solved alone first and its plan
     seeds every other scenario; ``seed`` (a result) seeds them all instead.
     """
     fn = worker or solve_scenario
     if seed is None and warm_start and len(pending) > 1:
-        _solve_all(pool, runs, loaded, pending[:1], settings, settings_origin, bar, task, worker=worker)
+        _solve_all(pool, runs, loaded, pending[:1], settings, settings_origin, bar, task, worker=worker,
+                   staging=staging)
         first = runs[pending[0]].result
         seed = first if first is not None and first.has_plan else None
         pending = pending[1:]
@@ -453,16 +475,19 @@ def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task
     # lost worker does not lose it), not once per task.
     shared = shared_derivations(queue, settings, settings_origin)
     sent = {id(data): pool.share(data) for data in {id(d): d for d in shared.values()}.values()}
-    futures = {pool.submit(fn, shipped, settings, settings_origin, seed,
+    maps = staging.maps if staging is not None else False
+    futures = {pool.submit(_solve_and_render, fn, maps, shipped, settings, settings_origin, seed,
                            *([sent[id(shared[i])]] if i in shared else [])): i for i, shipped in queue}
     failed = 0
     for future in pool.as_completed(list(futures)):
         run = runs[futures[future]]
         try:
-            answer = future.result()
+            answer, files = future.result()
         except Exception as exc:  # a worker's failure is this scenario's, not the batch's
             run.status, run.problems = ERROR, [f"{type(exc).__name__}: {exc}"]
             failed += 1
         else:
             _record(run, answer)
+            if staging is not None and files:
+                staging.put(run, files)
         bar.update(task, advance=1, failed=failed, last=f"{run.name}: {run.status}")

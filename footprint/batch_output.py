@@ -58,6 +58,15 @@ class Staging:
         replace_folder(self.tmp, self.out)
         return comparison
 
+    def put(self, run: ScenarioRun, files: dict[str, bytes]) -> None:
+        """``run``'s results folder from the bytes of its files (rendered on a Dask worker),
+        written under a hidden name and renamed when whole."""
+        part = Path(tempfile.mkdtemp(prefix=f".{run.name}.", dir=self.tmp))
+        for name, content in files.items():
+            (part / name).parent.mkdir(parents=True, exist_ok=True)
+            (part / name).write_bytes(content)
+        part.rename(self.tmp / run.name)
+
     def folder(self, run: ScenarioRun) -> Path:
         """Where ``run``'s results folder goes (a worker writes it there itself)."""
         return self.tmp / run.name

@@ -126,6 +126,12 @@ def test_batch_on_a_dask_cluster(batch_dir):
     assert list(table["status"]) == ["infeasible", "optimal", "optimal"]
     for name in names[1:]:
         assert table.loc[name, "objective"] == pytest.approx(SCENARIOS[name][1], rel=1e-9)
+        # rendered on the worker, written here: the whole results folder
+        summary = json.loads((out / name / "summary.json").read_text())
+        assert summary["objective"] == pytest.approx(SCENARIOS[name][1], rel=1e-9)
+        assert pd.read_excel(out / name / "plan.xlsx", sheet_name=None).keys() >= {"sites", "flows"}
+    assert json.loads((out / "no-capacity" / "summary.json").read_text())["status"] == "infeasible"
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
     # the first scenario has no plan: plans are compared with the first one that has
     assert table.loc["close-a", "compared_with"] == "printers-x2"
     assert table.loc["close-a", "sites_closed"] == "A"
