@@ -159,6 +159,11 @@ def _solve_and_write(fn: Callable, folder: Path, maps: bool, *args) -> Result | 
     return answer
 
 
+def _answer_alone(fn: Callable, *args) -> tuple[Result | _Invalid, None]:
+    """Dask worker task where nothing is written: ``fn(*args)`` and no files."""
+    return fn(*args), None
+
+
 def _solve_and_render(fn: Callable, maps: bool, *args) -> tuple[Result | _Invalid, dict[str, bytes] | None]:
     """Dask worker task: ``fn(*args)``, then its results folder written on the worker (in a
     temporary folder) and sent back as the bytes of each file: the rendering (seconds on a large
@@ -475,9 +480,13 @@ def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task
     # lost worker does not lose it), not once per task.
     shared = shared_derivations(queue, settings, settings_origin)
     sent = {id(data): pool.share(data) for data in {id(d): d for d in shared.values()}.values()}
-    maps = staging.maps if staging is not None else False
-    futures = {pool.submit(_solve_and_render, fn, maps, shipped, settings, settings_origin, seed,
-                           *([sent[id(shared[i])]] if i in shared else [])): i for i, shipped in queue}
+    def submit(i: int, shipped: Scenario):
+        args = (shipped, settings, settings_origin, seed) + ((sent[id(shared[i])],) if i in shared else ())
+        if staging is None:     # nothing to write: the result alone comes back
+            return pool.submit(_answer_alone, fn, *args)
+        return pool.submit(_solve_and_render, fn, staging.maps, *args)
+
+    futures = {submit(i, shipped): i for i, shipped in queue}
     failed = 0
     for future in pool.as_completed(list(futures)):
         run = runs[futures[future]]
