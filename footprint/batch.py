@@ -4,9 +4,9 @@
 with each scenario's changes to a worker, which applies the changes,
 validates (input problems name the scenario file and the change) and solves.
 A local worker then writes its scenario's results folder itself (beside the
-other workers' solves); a Dask worker sends its result back and it is written
-here, so a cluster needs no shared file system and no Dask worker opens a
-file. Each worker solves one scenario at a time with one solver thread (a
+other workers' solves); a Dask worker renders the folder in a temporary
+folder of its own and sends the files back with the result, and they are
+put in place here, so a cluster needs no shared file system. Each worker solves one scenario at a time with one solver thread (a
 case's ``threads = 0``, the solver's default, becomes 1) and one thread for
 numpy's linear algebra, so ``jobs`` workers use about ``jobs`` cores.
 
@@ -208,6 +208,10 @@ class _DaskPool:
         # A worker lost mid-task: the scheduler moves the task to another worker by itself (up to
         # its allowed failures); ``retries`` re-runs a task that raised.
         return self.client.submit(fn, *args, pure=False, retries=self.retries)
+
+    def workers(self) -> int:
+        """The cluster's worker threads now (at least 1)."""
+        return max(1, sum(self.client.nthreads().values()))
 
     def share(self, value):
         """``value`` on every worker once; what :meth:`submit` takes in its place."""
@@ -448,7 +452,7 @@ def _solve_local(pool, runs, loaded, pending, settings, settings_origin, bar, ta
     bases: dict[object, TablesRead] = {}
     queue = _shipped(runs, loaded, pending, bases)
     bar.advance(task, len(pending) - len(queue))
-    shared = shared_derivations(queue, settings, settings_origin)
+    shared = shared_derivations(queue, settings, settings_origin, workers=pool.jobs)
     if seed is None and warm_start and len(queue) > 1:
         first = next((q for q in queue if q[0] == pending[0]), queue[0])
         pool.run([task_for(first[0], first[1], None)], done, started)
@@ -478,7 +482,7 @@ def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task
     bar.advance(task, len(pending) - len(queue))
     # Derived data shared by several scenarios goes to every worker once (a copy on each, so a
     # lost worker does not lose it), not once per task.
-    shared = shared_derivations(queue, settings, settings_origin)
+    shared = shared_derivations(queue, settings, settings_origin, workers=pool.workers())
     sent = {id(data): pool.share(data) for data in {id(d): d for d in shared.values()}.values()}
     def submit(i: int, shipped: Scenario):
         args = (shipped, settings, settings_origin, seed) + ((sent[id(shared[i])],) if i in shared else ())

@@ -8,7 +8,9 @@ the time limit, the gap, the seed: :data:`footprint.settings.SOLVE_ONLY`) on
 the same tables would derive the same data again in every worker. Here such
 scenarios are found before any is solved, their data derived once (in the
 batch's own process) and handed to each of their workers, which skip their own
-derivation (:func:`footprint.api.solve_case`, ``derived=``).
+derivation (:func:`footprint.api.solve_case`, ``derived=``). The workers wait
+for that derivation, so a group shares only when it has more scenarios than
+there are workers: then each worker skips more derivations than it waited for.
 
 Two scenarios share when they have the same base case (read once), the same
 changes (compared as their pickled bytes: identical scenario files, or none)
@@ -46,10 +48,12 @@ def share_key(scenario: Scenario, settings: Mapping[str, object] | None) -> tupl
 
 
 def shared_derivations(queue: list[tuple[int, Scenario]], settings: Mapping[str, object] | None,
-                       settings_origin: str) -> dict[int, ModelData]:
+                       settings_origin: str, workers: int = 1) -> dict[int, ModelData]:
     """For each scenario of ``queue`` (position, scenario with its base already read) that shares
-    its derived data with another: that data, derived once here. Scenarios alone in their group,
-    or whose case is invalid (its worker says why), are left out."""
+    its derived data with others: that data, derived once here. Only groups of more scenarios than
+    ``workers`` share: the workers wait while this process derives, which pays back only when
+    each worker then skips more than one derivation. Scenarios of smaller groups, or whose case
+    is invalid (its worker says why), are left out."""
     groups: dict[tuple, list[int]] = defaultdict(list)
     by_position = dict(queue)
     for position, scenario in queue:
@@ -58,7 +62,7 @@ def shared_derivations(queue: list[tuple[int, Scenario]], settings: Mapping[str,
             groups[key].append(position)
     out: dict[int, ModelData] = {}
     for members in groups.values():
-        if len(members) < 2:
+        if len(members) < 2 or len(members) <= workers:
             continue
         try:
             case = by_position[members[0]].load(settings, settings_origin)

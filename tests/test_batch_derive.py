@@ -37,6 +37,10 @@ def test_only_solve_settings_share_a_derivation():
     # --set carbon_price applies to all: one group
     one = shared_derivations(queue, {"carbon_price": 10.0}, "--set")
     assert len({id(d) for d in one.values()}) == 1
+    # a group shares only when it has more scenarios than there are workers to derive them
+    assert sorted(shared_derivations(queue, None, "--set", workers=2)) == [0, 1, 2]
+    assert shared_derivations(queue, None, "--set", workers=3) == {}
+    assert len(shared_derivations(queue, {"carbon_price": 10.0}, "--set", workers=4)) == 5
 
 
 def test_a_batch_with_shared_derivation_gives_each_scenarios_own_plan(tmp_path):
