@@ -138,7 +138,7 @@ def prune_levels(ship: pd.DataFrame, rank: np.ndarray, group: np.ndarray, keep_o
         return np.ones(n, dtype=bool)
     cost = ship["unit_cost"].to_numpy(float)
     timely = np.where(ship["on_time"].to_numpy(bool), cost, np.inf)
-    g, groups = pd.factorize(group)
+    g, groups = pd.factorize(group, use_na_sentinel=False)
     # One integer per (site, zone, product, group): the lanes that compete across levels.
     s, z, p = (ship[c].to_numpy(np.int64) for c in ("_s", "_z", "_p"))
     key = ((s * (z.max() + 1) + z) * (p.max() + 1) + p) * len(groups) + g
@@ -155,7 +155,8 @@ def prune_levels(ship: pd.DataFrame, rank: np.ndarray, group: np.ndarray, keep_o
     first_level = np.r_[True, level_group[1:] != level_group[:-1]]
 
     def slower(values: np.ndarray) -> np.ndarray:
-        running = pd.Series(np.minimum.reduceat(values, level_start)).groupby(level_group).cummin().to_numpy()
+        # fmin: a NaN cost never hides a level's other lanes (as pandas' min skips it)
+        running = pd.Series(np.fmin.reduceat(values, level_start)).groupby(level_group).cummin().to_numpy()
         shifted = np.r_[np.inf, running[:-1]]
         return np.where(first_level, np.inf, shifted)[level_of]
 

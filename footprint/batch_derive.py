@@ -7,8 +7,11 @@ that sweeps what only the solve reads (most open sites, fewest open sites,
 the time limit, the gap, the seed: :data:`footprint.settings.SOLVE_ONLY`) on
 the same tables would derive the same data again in every worker. Here such
 scenarios are found before any is solved, their data derived once (in the
-batch's own process) and handed to each of their workers, which skip their own
-derivation (:func:`footprint.api.solve_case`, ``derived=``). The workers wait
+batch's own process; on a Dask cluster as a task of its own, which Dask
+derives again should the worker holding it be lost) and handed to each of
+their workers, which skip their own derivation
+(:func:`footprint.api.solve_case`, ``derived=``). A derivation that fails
+leaves each scenario to derive its own. The workers wait
 for that derivation, so a group shares only when it has more scenarios than
 there are workers: then each worker skips more derivations than it waited for.
 
@@ -47,27 +50,45 @@ def share_key(scenario: Scenario, settings: Mapping[str, object] | None) -> tupl
     return id(scenario.base), changes, tuple(relevant), tuple(scenario.problems)
 
 
-def shared_derivations(queue: list[tuple[int, Scenario]], settings: Mapping[str, object] | None,
-                       settings_origin: str, workers: int = 1) -> dict[int, ModelData]:
-    """For each scenario of ``queue`` (position, scenario with its base already read) that shares
-    its derived data with others: that data, derived once here. Only groups of more scenarios than
-    ``workers`` share: the workers wait while this process derives, which pays back only when
-    each worker then skips more than one derivation. Scenarios of smaller groups, or whose case
-    is invalid (its worker says why), are left out."""
+def sharing_groups(queue: list[tuple[int, Scenario]], settings: Mapping[str, object] | None,
+                   workers: int = 1) -> list[list[int]]:
+    """The positions of the scenarios of ``queue`` (position, scenario with its base already read)
+    that share one derivation, group by group. Only groups of more scenarios than ``workers``
+    share: the workers wait for the derivation, which pays back only when each of them then
+    skips more than one."""
     groups: dict[tuple, list[int]] = defaultdict(list)
-    by_position = dict(queue)
     for position, scenario in queue:
         key = share_key(scenario, settings)
         if key is not None:
             groups[key].append(position)
-    out: dict[int, ModelData] = {}
-    for members in groups.values():
-        if len(members) < 2 or len(members) <= workers:
-            continue
+    return [members for members in groups.values() if len(members) >= 2 and len(members) > workers]
+
+
+def derive_for(scenarios: list[Scenario], settings: Mapping[str, object] | None,
+               settings_origin: str) -> ModelData | None:
+    """The derived data of the first of ``scenarios`` (one group) whose case is valid; None when
+    none is or deriving fails: then each derives its own in its worker, and a failure there is
+    that scenario's alone."""
+    for scenario in scenarios:
         try:
-            case = by_position[members[0]].load(settings, settings_origin)
+            case = scenario.load(settings, settings_origin)
         except InputError:
             continue
-        data = derive(case)
-        out.update({position: data for position in members})
+        try:
+            return derive(case)
+        except Exception:  # the workers derive again and report it scenario by scenario
+            return None
+    return None
+
+
+def shared_derivations(queue: list[tuple[int, Scenario]], settings: Mapping[str, object] | None,
+                       settings_origin: str, workers: int = 1) -> dict[int, ModelData]:
+    """For each scenario of ``queue`` that shares its derived data with others
+    (:func:`sharing_groups`): that data, derived once here."""
+    by_position = dict(queue)
+    out: dict[int, ModelData] = {}
+    for members in sharing_groups(queue, settings, workers):
+        data = derive_for([by_position[i] for i in members], settings, settings_origin)
+        if data is not None:
+            out.update({position: data for position in members})
     return out

@@ -4,6 +4,7 @@ folder added as it finishes, put in place whole at the end or when the batch is 
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -74,8 +75,11 @@ class Staging:
     def drop(self, run: ScenarioRun) -> None:
         """Remove what a failed worker may have left of ``run``'s folder (a half-written one
         stays under a hidden name; see write_results)."""
-        for leftover in self.tmp.glob(f".{run.name}.*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        # exactly this scenario's: ".x1.*" would also match ".x1.5.k3j2_a8q", another's being written
+        mine = re.compile(rf"\.{re.escape(run.name)}\.([a-z0-9_]{{8}}|old)")
+        for leftover in self.tmp.iterdir():
+            if mine.fullmatch(leftover.name):
+                shutil.rmtree(leftover, ignore_errors=True)
         if run.result is None:
             shutil.rmtree(self.tmp / run.name, ignore_errors=True)
 

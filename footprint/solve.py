@@ -11,6 +11,7 @@ this module imports none of the stages, so they can all import it.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -69,21 +70,22 @@ _HIGHS_STATUS = {
 }
 
 
-#: the thread count HiGHS's scheduler was last started with in this process (None: not yet)
-_scheduler_threads: list[int | None] = [None]
+#: the thread count HiGHS's scheduler was last started with, per thread of this process (HiGHS
+#: keeps one scheduler per calling thread)
+_scheduler = threading.local()
 
 
 def use_threads(threads: int) -> None:
     """Let the next HiGHS runs of this process use ``threads`` (0 = HiGHS's default).
 
-    HiGHS starts one thread pool per process on its first run and refuses every later run that
+    HiGHS starts one thread pool (per calling thread) on its first run and refuses every later run that
     asks for another thread count (the run ends with no status at all, 'Not Set'): a planner's
     session that solves once with the default and then with ``threads = 1`` would get no plan.
     The pool is stopped here when the count changes, so the next run starts one of the new size."""
     threads = int(threads)
-    if _scheduler_threads[0] is not None and _scheduler_threads[0] != threads:
+    if getattr(_scheduler, "threads", threads) != threads:
         highspy.Highs.resetGlobalScheduler(True)
-    _scheduler_threads[0] = threads
+    _scheduler.threads = threads
 
 
 def highs_options(settings: dict, tee: bool = False) -> dict:

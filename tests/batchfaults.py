@@ -54,8 +54,8 @@ def killed_writing(scenario, settings=None, origin="--set", warm_start=None, der
     if scenario.name == "torn":
         out = Path(scenario.description)
         staging = next(out.parent.glob(f".{out.name}.*"))
-        (staging / ".torn.half").mkdir()
-        (staging / ".torn.half" / "flows.csv").write_text("site,zone\n")
+        (staging / ".torn.k3j2_a8q").mkdir()
+        (staging / ".torn.k3j2_a8q" / "flows.csv").write_text("site,zone\n")
         (staging / "torn").mkdir()
         (staging / "torn" / "flows.csv").write_text("site,zone\n")
         os.kill(os.getpid(), signal.SIGKILL)

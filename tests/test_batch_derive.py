@@ -86,3 +86,32 @@ def test_solve_settings_leave_the_derived_data_as_it_is(changed):
             assert value.equals(theirs), name
         else:
             assert (value is None and theirs is None) or (value == theirs).all(), name
+
+
+def test_a_failed_shared_derivation_leaves_each_scenario_to_derive_its_own(monkeypatch):
+    import footprint.batch_derive as batch_derive
+
+    base = TablesRead.read(EXAMPLE)
+    broken = Scenario("broken", base, settings=[("test", {"max_open_sites": -1})])   # invalid setting
+    fine = Scenario("fine", base, settings=[("test", {"max_open_sites": 2})])
+    data = batch_derive.derive_for([broken, fine], None, "--set")    # the first valid member's
+    assert data is not None and data.settings["max_open_sites"] == 2
+
+    def fails(case):
+        raise RuntimeError("deriving failed")
+
+    monkeypatch.setattr(batch_derive, "derive", fails)
+    assert batch_derive.derive_for([fine], None, "--set") is None
+    assert batch_derive.shared_derivations([(0, fine), (1, fine), (2, fine)], None, "--set") == {}
+
+
+def test_a_failed_scenario_leaves_only_its_own_leftovers_removed(tmp_path):
+    from footprint.batch import ScenarioRun
+    from footprint.batch_output import Staging
+
+    staging = Staging(tmp_path / "out", maps=False)
+    for name in (".x1.k3j2_a8q", ".x1.old", ".x1.5.k3j2_a8q", "x1.5", "x1"):
+        (staging.tmp / name).mkdir()
+    staging.drop(ScenarioRun("x1", "x1"))        # failed: no result
+    assert sorted(p.name for p in staging.tmp.iterdir()) == [".x1.5.k3j2_a8q", "x1.5"]
+    staging.discard()
