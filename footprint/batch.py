@@ -49,7 +49,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 import pandas as pd
 
 from footprint.api import Result, solve_case
-from footprint.batch_derive import shared_derivations
+from footprint.batch_derive import derive_for, shared_derivations, sharing_groups
 from footprint.batch_output import Staging, check_batch_folder, resumable
 from footprint.errors import InputError
 from footprint.scenario import Scenario, TablesRead, display_path, read_scenario
@@ -126,36 +126,49 @@ def solve_scenario(scenario: Scenario, settings: Mapping[str, object] | None = N
     mapped onto this scenario's model by readable ids. ``derived``: this scenario's derived
     data, shared with others that differ only in solve settings (:mod:`footprint.batch_derive`).
     """
-    from threadpoolctl import threadpool_limits
-
     try:
         case = scenario.load(settings, settings_origin)
         if int(case.settings.get("threads") or 0) == 0:
             case = case.with_settings({"threads": 1})
     except InputError as error:
         return _Invalid(error.problems)
-    # numpy's BLAS would otherwise start a thread per core in every worker (the Lagrangian
-    # stage's products): two workers on two cores then fight over four threads.
-    with threadpool_limits(limits=1):
-        return solve_case(case, warm_start=warm_start, derived=derived)
+    _one_blas_thread()
+    return solve_case(case, warm_start=warm_start, derived=derived)
+
+
+def _one_blas_thread() -> None:
+    """Hold numpy's BLAS to one thread in this worker process, for good: it would otherwise start
+    a thread per core in every worker (the Lagrangian stage's products), and two workers on two
+    cores would fight over four threads. Set once, not per task, so concurrent tasks of a
+    multi-threaded Dask worker never restore it under each other."""
+    if not _BLAS_LIMITED:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)
+        _BLAS_LIMITED.append(True)
+
+
+_BLAS_LIMITED: list[bool] = []
 
 
 def _write(result: Result, folder: Path, maps: bool) -> None:
-    from threadpoolctl import threadpool_limits
-
     from footprint.report.folder import write_results
 
-    with threadpool_limits(limits=1):
-        write_results(result, folder, maps=maps)
+    _one_blas_thread()
+    write_results(result, folder, maps=maps)
 
 
 def _solve_and_write(fn: Callable, folder: Path, maps: bool, *args) -> Result | _Invalid:
     """Local worker task: ``fn(*args)`` (a scenario's solve), then its results folder written by
     this worker into ``folder`` (the batch's staging folder), so the writing of one scenario
-    (the workbook takes seconds on a large case) runs beside the others' solves, not in the parent."""
+    (the workbook takes seconds on a large case) runs beside the others' solves, not in the parent.
+    A folder that cannot be written here leaves the plan intact: the batch's process tries again."""
     answer = fn(*args)
     if isinstance(answer, Result):
-        _write(answer, folder, maps)
+        try:
+            _write(answer, folder, maps)
+        except Exception:  # the parent writes it (or says why it cannot): see _write_here
+            pass
     return answer
 
 
@@ -212,10 +225,6 @@ class _DaskPool:
     def workers(self) -> int:
         """The cluster's worker threads now (at least 1)."""
         return max(1, sum(self.client.nthreads().values()))
-
-    def share(self, value):
-        """``value`` on every worker once; what :meth:`submit` takes in its place."""
-        return self.client.scatter(value, broadcast=True, hash=False)
 
     def as_completed(self, futures):
         from distributed import as_completed
@@ -343,9 +352,7 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
         if all(r.status == INVALID for r in runs):
             raise InputError([line for r in runs for line in r.problems])
         if staging is not None:
-            for run in runs:
-                if run.kept or (run.result is not None and not (staging.tmp / run.name).exists()):
-                    staging.add(run)
+            _complete(staging, runs)
             comparison = staging.finish(runs, extra)
         else:
             from footprint.report.compare import comparison_table
@@ -357,8 +364,7 @@ def run_batch(scenarios: Iterable[Scenario | str | Path], out: str | Path | None
             for run in runs:
                 if run.status == "pending":
                     run.status, run.problems = NOT_RUN, ["the batch was stopped before it ran"]
-                if run.kept or (run.result is not None and not (staging.tmp / run.name).exists()):
-                    staging.add(run)
+            _complete(staging, runs)
             staging.finish(runs, extra)
         elif staging is not None:
             staging.discard()
@@ -414,6 +420,26 @@ def _record(run: ScenarioRun, answer) -> None:
         run.result, run.status = answer, answer.status
 
 
+def _complete(staging: Staging, runs: Sequence[ScenarioRun]) -> None:
+    """Every results folder not written yet: those kept from an earlier batch (--resume), and
+    those whose plan came back without its folder."""
+    for run in runs:
+        if run.kept:
+            staging.add(run)
+        elif run.result is not None and run.status != ERROR and not staging.folder(run).exists():
+            _write_here(staging, run)
+
+
+def _write_here(staging: Staging, run: ScenarioRun) -> None:
+    """``run``'s results folder written by this process (its worker could not): a failure costs
+    this scenario its folder (its status says why), not the batch the others' results."""
+    try:
+        staging.add(run)
+    except Exception as exc:
+        staging.drop(run)
+        run.status, run.problems = ERROR, [f"its results folder could not be written: {type(exc).__name__}: {exc}"]
+
+
 def _solve_local(pool, runs, loaded, pending, settings, settings_origin, bar, task, warm_start=False,
                  seed=None, worker=None, staging: Staging | None = None) -> None:
     """Each scenario in its own worker process (footprint.workers); each result written to the
@@ -439,7 +465,7 @@ def _solve_local(pool, runs, loaded, pending, settings, settings_origin, bar, ta
         if staging is not None:
             staging.drop(run)
             if run.result is not None and not staging.folder(run).exists():
-                staging.add(run)
+                _write_here(staging, run)
         bar.update(task, advance=1, running=state["running"], failed=state["failed"],
                    last=f"{run.name}: {run.status}")
 
@@ -480,12 +506,17 @@ def _solve_all(pool, runs, loaded, pending, settings, settings_origin, bar, task
     bases: dict[object, TablesRead] = {}
     queue = _shipped(runs, loaded, pending, bases)
     bar.advance(task, len(pending) - len(queue))
-    # Derived data shared by several scenarios goes to every worker once (a copy on each, so a
-    # lost worker does not lose it), not once per task.
-    shared = shared_derivations(queue, settings, settings_origin, workers=pool.workers())
-    sent = {id(data): pool.share(data) for data in {id(d): d for d in shared.values()}.values()}
+    # Derived data shared by several scenarios is derived once, as a task of its own on the
+    # cluster: Dask moves it to the workers that need it and derives it again should the worker
+    # holding it be lost (scattered data would be gone with it, and so would its scenarios).
+    by_position = dict(queue)
+    shared = {}
+    for members in sharing_groups(queue, settings, workers=pool.workers()):
+        data = pool.submit(derive_for, [by_position[i] for i in members], settings, settings_origin)
+        shared.update({i: data for i in members})
+
     def submit(i: int, shipped: Scenario):
-        args = (shipped, settings, settings_origin, seed) + ((sent[id(shared[i])],) if i in shared else ())
+        args = (shipped, settings, settings_origin, seed) + ((shared[i],) if i in shared else ())
         if staging is None:     # nothing to write: the result alone comes back
             return pool.submit(_answer_alone, fn, *args)
         return pool.submit(_solve_and_render, fn, staging.maps, *args)

@@ -60,3 +60,12 @@ def killed_writing(scenario, settings=None, origin="--set", warm_start=None, der
         (staging / "torn" / "flows.csv").write_text("site,zone\n")
         os.kill(os.getpid(), signal.SIGKILL)
     return solve_scenario(scenario, settings, origin, warm_start, derived)
+
+
+def unwritable(scenario, settings=None, origin="--set", warm_start=None, derived=None):
+    """The scenario named 'unwritable' solves, but its results cannot be written (a table that is
+    not one), neither by its worker nor by the batch's process."""
+    result = solve_scenario(scenario, settings, origin, warm_start, derived)
+    if scenario.name == "unwritable":
+        result.tables["flows"] = "not a table"
+    return result

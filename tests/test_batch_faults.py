@@ -62,6 +62,17 @@ def test_a_worker_killed_while_writing_leaves_nothing_half_written(tmp_path):
     assert (out / "a" / "plan.xlsx").exists()
 
 
+def test_results_that_cannot_be_written_cost_only_their_scenario(tmp_path):
+    out = tmp_path / "batch"
+    outcome = run_batch(scenarios("a", "unwritable", "b"), out=out, jobs=2, worker=batchfaults.unwritable)
+    runs = {r.name: r for r in outcome.runs}
+    assert runs["a"].status == runs["b"].status == "optimal"
+    assert runs["unwritable"].status == "error"
+    assert "its results folder could not be written: AttributeError" in runs["unwritable"].reason
+    assert sorted(p.name for p in out.iterdir()) == ["a", "b", "comparison.csv", "comparison.xlsx"]
+    assert pd.read_csv(out / "comparison.csv").set_index("scenario").loc["unwritable", "status"] == "error"
+
+
 def test_resume_solves_again_what_changed(tmp_path):
     out = tmp_path / "batch"
     run_batch(scenarios("a", "b"), out=out, jobs=2)
