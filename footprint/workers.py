@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Callable, Iterable
 
+from dask.utils import parse_bytes as dask_parse_bytes
+
 #: seconds between two looks at the running processes (memory, exits)
 POLL_SECONDS = 0.2
-GB = 1024 ** 3
 
 
 @dataclass
@@ -56,23 +57,17 @@ class Answer:
 
 
 def format_bytes(n: float) -> str:
-    """Bytes as '5.6 GB' or '730 MB'."""
-    return f"{n / GB:.1f} GB" if n >= GB else f"{n / 1024 ** 2:.0f} MB"
+    """Bytes as '5.6 GB' or '730 MB' (decimal units, as --max-memory reads them)."""
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
 
 
 def parse_bytes(text: str) -> int:
-    """'8GB', '512 MB', '1.5g' or a plain number of bytes, as bytes; ValueError when unreadable."""
-    t = str(text).strip().upper().replace(" ", "")
-    for unit, factor in (("GB", GB), ("G", GB), ("MB", 1024 ** 2), ("M", 1024 ** 2), ("KB", 1024), ("K", 1024),
-                         ("B", 1)):
-        if t.endswith(unit):
-            number = float(t[: -len(unit)])
-            break
-    else:
-        number, factor = float(t), 1
+    """'8GB', '512 MB', '8GiB' or a plain number of bytes, as bytes (dask's reading: GB = 10⁹,
+    GiB = 2³⁰); ValueError when unreadable or not positive."""
+    number = dask_parse_bytes(str(text))
     if number <= 0:
         raise ValueError(text)
-    return int(number * factor)
+    return int(number)
 
 
 def _child(conn, fn, args) -> None:

@@ -144,3 +144,22 @@ def test_a_dask_cluster_runs_a_lost_workers_scenario_elsewhere(tmp_path):
     assert marker.exists()          # the worker did die once
     assert [r.status for r in outcome.runs] == ["optimal"] * 3
     assert outcome.runs[0].result.objective == pytest.approx(OPTIMUM)
+
+
+def test_memory_limits_are_read_as_planners_write_them():
+    assert parse_bytes("8GB") == 8_000_000_000 and parse_bytes("512 MB") == 512_000_000
+    assert parse_bytes("8GiB") == 8 * 1024 ** 3 and parse_bytes("1000") == 1000
+    for bad in ("lots", "0", "-1GB"):
+        with pytest.raises(ValueError):
+            parse_bytes(bad)
+
+
+def test_a_bad_memory_limit_is_an_input_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from footprint.cli import app
+
+    result = CliRunner().invoke(app, ["batch", str(EXAMPLE), "--max-memory", "lots", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 2
+    assert "--max-memory lots: expected an amount such as 8GB or 512MB" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "b").exists()

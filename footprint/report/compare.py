@@ -138,7 +138,7 @@ def comparison_table(runs: Iterable[Run]) -> pd.DataFrame:
         row["solve_seconds"] = result.timings.get("solve", np.nan) if result is not None else np.nan
         # The worker's peak resident memory (GB; empty where not measured: a Dask worker, a resumed run).
         peak = getattr(run, "peak_bytes", 0) or 0
-        row["peak_memory_gb"] = round(peak / 1024 ** 3, 3) if peak else np.nan
+        row["peak_memory_gb"] = round(peak / 1e9, 3) if peak else np.nan
         row["resumed"] = bool(getattr(run, "kept", False))
         row["reason"] = run.reason
         rows.append(row)
